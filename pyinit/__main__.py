@@ -1,0 +1,67 @@
+"""Entry point: ``pyinit [OPTIONS] [--] COMMAND [ARGS...]`` and ``python -m pyinit``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyinit.cli import EXIT_USAGE, SUBCOMMANDS, Action, UsageError, parse
+from pyinit.log import ERROR, INFO, log
+from pyinit.spawn import SignalState, SpawnError, release_terminal, spawn
+from pyinit.supervisor import Supervisor, become_subreaper
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in pyinit before the child started
+
+
+def _subcommand(name: str, argv: list[str]) -> int:
+    """``pyinit doctor`` and ``pyinit check``: tools, imported only when asked for."""
+    import importlib
+
+    tool = importlib.import_module(f"pyinit.{name}")
+    return int(tool.main(argv))
+
+
+def run(argv: list[str]) -> int:
+    if argv and argv[0] in SUBCOMMANDS:
+        return _subcommand(argv[0], argv[1:])
+    # First of all, so that no signal is lost: from here on every catchable
+    # signal waits in the pending set until the loop takes it.
+    state = SignalState.block_all()
+    try:
+        config = parse(argv, os.environ)
+    except UsageError as error:
+        log(ERROR, "usage", f"error: {error}; see 'pyinit --help'")
+        return EXIT_USAGE
+    if isinstance(config, Action):
+        sys.stdout.write(config.text)
+        return 0
+    log.level = config.verbosity
+    log.json = config.log_json
+
+    become_subreaper(config.pdeath_signal)
+    take_tty = config.session and release_terminal()
+    try:
+        child = spawn(config.command, config.session, take_tty, state)
+    except SpawnError as error:
+        log(ERROR, "exec", f"{error}; exiting with {error.exit_code}", code=error.exit_code)
+        return error.exit_code
+    log(INFO, "spawn", f"started {' '.join(config.command)!r} as pid {child}", child=child)
+    try:
+        os.chdir("/")  # do not keep the caller's directory busy; the child keeps it
+    except OSError:
+        pass
+    return Supervisor(config, child).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # SIGINT during interpreter start-up, before block_all
+        return 130
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        log(ERROR, "internal-error", f"internal error: {error!r}; please report it")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

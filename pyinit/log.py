@@ -1,0 +1,61 @@
+"""Logging to stderr: ``[pyinit] message`` lines, or one JSON object per line.
+
+Deliberately not the ``logging`` module: it costs start-up time, and an init
+needs only a level check and one write(2). A failed write is ignored: a closed
+stderr must never take PID 1 down.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+ERROR, WARNING, INFO, DEBUG = 0, 1, 2, 3
+LEVEL_NAMES = ("error", "warning", "info", "debug")
+
+
+class Log:
+    """Level-filtered writer. ``level`` follows tini: 1 (warnings) by default, -v adds one."""
+
+    __slots__ = ("level", "json")
+
+    def __init__(self, level: int = WARNING, json: bool = False) -> None:
+        self.level = level
+        self.json = json
+
+    def enabled(self, level: int) -> bool:
+        return level <= self.level
+
+    def __call__(self, level: int, event: str, message: str, **fields: object) -> None:
+        if level > self.level:
+            return
+        if self.json:
+            line = self._json_line(level, event, message, fields)
+        else:
+            line = f"[pyinit] {message}\n"
+        try:
+            os.write(2, line.encode("utf-8", "backslashreplace"))
+        except OSError:
+            pass
+
+    @staticmethod
+    def _json_line(level: int, event: str, message: str, fields: dict[str, object]) -> str:
+        import json  # only for --log-format json
+
+        now = time.time()
+        stamp = (
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+        )
+        record: dict[str, object] = {
+            "time": stamp,
+            "level": LEVEL_NAMES[level],
+            "event": event,
+            "pid": os.getpid(),
+            "message": message,
+        }
+        record.update(fields)
+        return json.dumps(record, default=str) + "\n"
+
+
+#: The one logger; ``__main__`` sets its level and format from the config.
+log = Log()

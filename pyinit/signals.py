@@ -1,0 +1,126 @@
+"""Signal names and numbers, and the pure rules of what pyinit forwards.
+
+Nothing here makes a system call, so every rule is unit-testable.
+
+We use the C module ``_signal`` rather than ``signal``: the public module only
+adds enum wrappers, and importing ``enum`` costs ~6 ms on every container start.
+"""
+
+from __future__ import annotations
+
+import _signal
+
+SIGCHLD: int = _signal.SIGCHLD
+SIGCONT: int = _signal.SIGCONT
+SIGHUP: int = _signal.SIGHUP
+SIGINT: int = _signal.SIGINT
+SIGKILL: int = _signal.SIGKILL
+SIGPIPE: int = _signal.SIGPIPE
+SIGSTOP: int = _signal.SIGSTOP
+SIGTERM: int = _signal.SIGTERM
+SIGTSTP: int = _signal.SIGTSTP
+SIGTTIN: int = _signal.SIGTTIN
+SIGTTOU: int = _signal.SIGTTOU
+SIGXFSZ: int = _signal.SIGXFSZ
+SIGRTMIN: int = _signal.SIGRTMIN
+SIGRTMAX: int = _signal.SIGRTMAX
+
+#: Every signal number this system can deliver (1-31 and the real-time ones,
+#: minus the two glibc keeps for itself).
+VALID: frozenset[int] = frozenset(_signal.valid_signals())
+
+#: What pyinit takes from the kernel with sigwaitinfo: everything catchable.
+#: KILL and STOP cannot be caught, blocked or waited for.
+WAITED: frozenset[int] = VALID - {SIGKILL, SIGSTOP}
+
+#: What pyinit forwards: SIGCHLD is about pyinit's own children, never the app's.
+FORWARDED: frozenset[int] = WAITED - {SIGCHLD}
+
+#: Terminal stop signals. For a process group they become SIGSTOP, because the
+#: kernel discards TSTP/TTIN/TTOU sent to an orphaned process group, which the
+#: child's new session is (dumb-init's rule, see its README "Session behavior").
+JOB_CONTROL: frozenset[int] = frozenset({SIGTSTP, SIGTTIN, SIGTTOU})
+
+#: CPython sets these to SIG_IGN before any Python code runs, so their state at
+#: start-up cannot be read back; the child gets them at SIG_DFL (as runc, tini
+#: and subprocess.Popen(restore_signals=True) all leave them).
+PYTHON_IGNORED: frozenset[int] = frozenset({SIGPIPE, SIGXFSZ})
+
+_ALIASES = {"SIGIOT", "SIGCLD", "SIGPOLL", "SIGRTMIN", "SIGRTMAX"}
+_BY_NAME: dict[str, int] = {
+    name: value
+    for name, value in vars(_signal).items()
+    if name.startswith("SIG") and not name.startswith("SIG_") and isinstance(value, int)
+}
+_BY_NUMBER: dict[int, str] = {
+    value: name for name, value in sorted(_BY_NAME.items()) if name not in _ALIASES
+}
+
+
+def signal_name(signo: int) -> str:
+    """``15`` -> ``"SIGTERM"``, ``36`` -> ``"SIGRTMIN+2"``, ``0`` -> ``"0 (drop)"``."""
+    if signo == 0:
+        return "0 (drop)"
+    if signo in _BY_NUMBER:
+        return _BY_NUMBER[signo]
+    if SIGRTMIN <= signo <= SIGRTMAX:
+        if signo - SIGRTMIN <= SIGRTMAX - signo:
+            return f"SIGRTMIN+{signo - SIGRTMIN}" if signo > SIGRTMIN else "SIGRTMIN"
+        return f"SIGRTMAX-{SIGRTMAX - signo}" if signo < SIGRTMAX else "SIGRTMAX"
+    return f"signal {signo}"
+
+
+def parse_signal(text: str) -> int:
+    """A signal by number or name: ``15``, ``TERM``, ``SIGTERM``, ``sigterm``, ``RTMIN+3``.
+
+    Raises ValueError with a message fit for the user. ``0`` is returned as 0;
+    callers decide whether it is allowed.
+    """
+    word = text.strip().upper()
+    if word.isdigit():
+        signo = int(word)
+        if signo == 0 or signo in VALID:
+            return signo
+        raise ValueError(f"{text!r} is not a signal number on this system (1-{SIGRTMAX})")
+    if not word.startswith("SIG"):
+        word = "SIG" + word
+    for base, sign in (("SIGRTMIN", 1), ("SIGRTMAX", -1)):
+        if word.startswith(base) and word != base:
+            offset = word[len(base) :].replace(" ", "")
+            if offset[:1] in "+-" and offset[1:].isdigit():
+                signo = _BY_NAME[base] + int(offset)
+                if SIGRTMIN <= signo <= SIGRTMAX and (offset[0] == "+") == (sign > 0):
+                    return signo
+            raise ValueError(
+                f"{text!r} is not a real-time signal ({base}{'+' if sign > 0 else '-'}N)"
+            )
+    if word in _BY_NAME:
+        return _BY_NAME[word]
+    raise ValueError(f"{text!r} is not a signal name or number (try TERM, INT, HUP, USR1 or 15)")
+
+
+def parse_rewrite(text: str) -> tuple[int, int]:
+    """``"TERM:INT"`` or ``"15:2"`` -> ``(15, 2)``; ``"TERM:0"`` drops SIGTERM."""
+    source, colon, target = text.partition(":")
+    if not colon or not source or not target:
+        raise ValueError(
+            f"rewrite {text!r} is not FROM:TO (e.g. TERM:INT, 15:2, or TERM:0 to drop)"
+        )
+    signo = parse_signal(source)
+    if signo not in FORWARDED:
+        raise ValueError(
+            f"rewrite {text!r}: {signal_name(signo) if signo else '0'} is never forwarded"
+        )
+    return signo, parse_signal(target)
+
+
+def rewrite_table(session: bool, user: dict[int, int]) -> dict[int, int]:
+    """The full rewrite table: the job-control defaults of session mode, then the user's."""
+    table = dict.fromkeys(JOB_CONTROL, SIGSTOP) if session else {}
+    table.update(user)
+    return table
+
+
+def translate(signo: int, table: dict[int, int]) -> int:
+    """The signal to send for ``signo``; 0 means drop it."""
+    return table.get(signo, signo)

@@ -1,0 +1,146 @@
+"""Start the child: fork, give it its session and terminal, restore signals, exec.
+
+Like tini's ``spawn``/``restore_signals``: the child gets back exactly the
+signal state pyinit was started with, not the one pyinit runs in.
+"""
+
+from __future__ import annotations
+
+import _signal
+import errno
+import os
+
+from pyinit.signals import PYTHON_IGNORED, SIGCONT, SIGHUP, WAITED
+
+#: Exit statuses of the shell convention, also used by tini and dumb-init.
+EXIT_NOT_FOUND = 127
+EXIT_NOT_EXECUTABLE = 126
+
+
+class SpawnError(Exception):
+    """The command could not be executed; ``exit_code`` is 127 or 126."""
+
+    def __init__(self, command: str, err: int) -> None:
+        self.exit_code = (
+            EXIT_NOT_FOUND if err in (errno.ENOENT, errno.ENOTDIR) else EXIT_NOT_EXECUTABLE
+        )
+        reason = os.strerror(err)
+        if err == errno.ENOENT and "/" not in command:
+            reason = f"not found in PATH={os.environ.get('PATH', os.defpath)}"
+        elif err == errno.ENOENT:
+            reason = "no such file"
+        elif err == errno.EACCES:
+            reason = "permission denied (is it executable? chmod +x, and no noexec mount)"
+        elif err == errno.ENOEXEC:
+            reason = "exec format error (a script without #! line, or a binary for another machine)"
+        super().__init__(f"cannot run {command!r}: {reason}")
+
+
+class SignalState:
+    """The signal mask and the ignored signals pyinit was started with."""
+
+    __slots__ = ("mask", "ignored")
+
+    def __init__(self, mask: set[int], ignored: frozenset[int]) -> None:
+        self.mask = mask
+        self.ignored = ignored
+
+    @classmethod
+    def block_all(cls) -> SignalState:
+        """Block every catchable signal, and return the state from before.
+
+        Blocked signals stay pending until sigwaitinfo takes them, so nothing
+        that arrives before the child exists is lost; and a blocked signal is
+        queued even for PID 1, where the kernel drops an unhandled one.
+        """
+        mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, WAITED)
+        ignored = frozenset(
+            signo
+            for signo in WAITED - PYTHON_IGNORED
+            if _signal.getsignal(signo) == _signal.SIG_IGN
+        )
+        return cls(mask, ignored)
+
+    def restore(self) -> None:
+        """In the child: undo what CPython and pyinit changed; keep the rest."""
+        for signo in PYTHON_IGNORED - self.ignored:
+            _signal.signal(signo, _signal.SIG_DFL)
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, self.mask)
+
+
+def release_terminal() -> bool:
+    """Give up pyinit's controlling terminal so that the child can take it.
+
+    Only a session leader can: TIOCNOTTY then makes the kernel send SIGHUP and
+    SIGCONT to the terminal's foreground group, that is to pyinit itself; the
+    supervisor drops those (see ``from_self``) so that they never reach the
+    child (dumb-init #136). Returns True if the child should take the terminal.
+    """
+    try:
+        if not os.isatty(0) or os.getsid(0) != os.getpid():
+            return False
+        import fcntl
+        import termios
+
+        fcntl.ioctl(0, termios.TIOCNOTTY)
+    except OSError:
+        return False
+    return True
+
+
+def from_self(signo: int, sender: int, code: int, own_pid: int) -> bool:
+    """Is this the SIGHUP/SIGCONT the kernel sent on our TIOCNOTTY?
+
+    The kernel sends them as SI_USER (code 0) with the sender set to the process
+    that made the call: pyinit. Nobody else can have pyinit's pid, so unlike
+    dumb-init's "ignore the next two", a real SIGHUP is never lost.
+    """
+    return signo in (SIGHUP, SIGCONT) and code == 0 and sender == own_pid
+
+
+def _exec_child(
+    command: tuple[str, ...], session: bool, take_tty: bool, state: SignalState
+) -> None:
+    if session:
+        os.setsid()
+        if take_tty:
+            import fcntl
+            import termios
+
+            try:
+                fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            except OSError:
+                pass  # no terminal for the child; it still runs
+    state.restore()
+    os.execvp(command[0], command)
+
+
+def spawn(command: tuple[str, ...], session: bool, take_tty: bool, state: SignalState) -> int:
+    """Fork and exec ``command``; return its pid, or raise SpawnError.
+
+    A close-on-exec pipe carries the exec error back: EOF means exec succeeded.
+    """
+    read_end, write_end = os.pipe()  # both close-on-exec (PEP 446)
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pyinit's code
+        code = EXIT_NOT_EXECUTABLE
+        try:
+            os.close(read_end)
+            _exec_child(command, session, take_tty, state)
+        except OSError as error:
+            code = error.errno or errno.EINVAL
+        except BaseException:
+            code = errno.EINVAL
+        try:
+            os.write(write_end, str(code).encode())
+        finally:
+            os._exit(EXIT_NOT_EXECUTABLE)
+    os.close(write_end)
+    report = b""
+    while chunk := os.read(read_end, 16):
+        report += chunk
+    os.close(read_end)
+    if report:
+        os.waitpid(pid, 0)
+        raise SpawnError(command[0], int(report))
+    return pid
