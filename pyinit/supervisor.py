@@ -155,18 +155,17 @@ class Supervisor:
             os.kill(self.pid, SIGSTOP)
 
     def send(self, signo: int) -> None:
-        """Send to the child's group (or the child). A child that left its group still gets it."""
-        child = self.child
+        """Send to the child's process group, or to the child alone with -c.
+
+        In session mode the child leads its session, so it can neither setsid
+        nor setpgid again: its group is always its pid and the group signal
+        always reaches it. With -c it may move, and is signalled by pid.
+        """
         try:
-            if not self.config.session:
-                os.kill(child, signo)
-                return
-            try:
-                os.killpg(child, signo)
-            except ProcessLookupError:
-                pass  # the group is empty: the child changed its group, see below
-            if os.getpgid(child) != child:
-                os.kill(child, signo)
+            if self.config.session:
+                os.killpg(self.child, signo)
+            else:
+                os.kill(self.child, signo)
         except ProcessLookupError:
             pass  # already gone; its SIGCHLD is on the way
 

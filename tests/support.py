@@ -1,0 +1,141 @@
+"""Shared helpers for the core tests: run pyinit (as PID 1 or not) and watch it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, TypeVar
+
+PYINIT = [sys.executable, "-m", "pyinit"]
+PROGRAMS = Path(__file__).parent / "programs"
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def program(name: str, *args: str) -> list[str]:
+    """Command line of a helper program in tests/programs."""
+    return [sys.executable, str(PROGRAMS / name), *args]
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(word) for word in text.split()]
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    stack = children(pid)
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children(child))
+    return found
+
+
+def state(pid: int) -> str:
+    """One-letter process state from /proc (R, S, T, Z, ...), or '' if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def zombies_under(pid: int) -> list[int]:
+    return [child for child in descendants(pid) if state(child) == "Z"]
+
+
+class Running:
+    """A started process whose stdout and stderr lines are collected by threads."""
+
+    def __init__(self, argv: list[str], pid1: bool = False, **popen: object) -> None:
+        if pid1:
+            argv = ["unshare", "--pid", "--fork", "--mount-proc", *argv]
+        self.pid1 = pid1
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=popen.pop("stdin", subprocess.DEVNULL),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            **popen,  # type: ignore[arg-type]
+        )
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.pumps = [
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
+            for stream, sink in (
+                (self.proc.stdout, self.stdout),
+                (self.proc.stderr, self.stderr),
+            )
+        ]
+        for pump in self.pumps:
+            pump.start()
+
+    @staticmethod
+    def _pump(stream: object, sink: list[str]) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            sink.append(line.rstrip("\n"))
+
+    @property
+    def pid(self) -> int:
+        """Host pid of pyinit (under unshare: the child of the unshare process)."""
+        if not self.pid1:
+            return self.proc.pid
+        return wait_for(lambda: children(self.proc.pid)[:1], what="pyinit to start")[0]
+
+    def child(self) -> int:
+        """Host pid of pyinit's main child."""
+        pid = self.pid
+        return wait_for(lambda: children(pid)[:1], what="the child to start")[0]
+
+    def kill(self, signo: int) -> None:
+        os.kill(self.pid, signo)
+
+    def expect_line(self, text: str, timeout: float = 10.0) -> str:
+        """Wait until a stdout line contains ``text``; return the first such line."""
+
+        def find() -> str | None:
+            return next((line for line in self.stdout if text in line), None)
+
+        try:
+            return wait_for(find, timeout, what=f"a line with {text!r}")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; stdout={self.stdout} stderr={self.stderr}") from None
+
+    def wait(self, timeout: float = 10.0) -> int:
+        """Wait for exit; also until its output is read to the end (pipes closed)."""
+        code = self.proc.wait(timeout)
+        for pump in self.pumps:
+            pump.join(timeout)
+        return code
+
+    def log(self) -> str:
+        """stderr so far (complete once the process has exited and its pipe drained)."""
+        return "\n".join(self.stderr)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)

@@ -1,0 +1,115 @@
+"""Terminal hand-off: ``pyinit bash`` on a pty gets working job control.
+
+pty.fork makes the child a session leader with the pty as its controlling
+terminal, as ``docker run -t`` does for PID 1. pyinit must give the terminal up
+(TIOCNOTTY), swallow the SIGHUP/SIGCONT the kernel then sends it, and let the
+child take the terminal in its new session.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import time
+
+import psutil
+import pytest
+
+from tests.support import PYINIT, wait_for
+
+
+class Pty:
+    def __init__(self, argv: list[str]) -> None:
+        env = {**os.environ, "PS1": "$ ", "TERM": "dumb"}
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execvpe(argv[0], argv, env)
+        self.output = b""
+
+    def send(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def expect(self, text: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.output:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {text!r} within {timeout}s; got {self.output!r}")
+            if select.select([self.fd], [], [], left)[0]:
+                try:
+                    self.output += os.read(self.fd, 4096)
+                except OSError:  # EIO: the other side closed
+                    raise AssertionError(
+                        f"pty closed before {text!r}; got {self.output!r}"
+                    ) from None
+        return self.output.decode(errors="replace")
+
+    def wait(self, timeout: float = 10.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if select.select([self.fd], [], [], 0.05)[0]:
+                try:
+                    self.output += os.read(self.fd, 4096)
+                except OSError:
+                    pass
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+        raise AssertionError(f"pyinit did not exit; output {self.output!r}")
+
+    def close(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+@pytest.fixture
+def bash() -> Pty:
+    term = Pty([*PYINIT, "-vvv", "--", "bash", "--norc", "--noprofile", "-i"])
+    yield term
+    term.close()
+
+
+def test_child_owns_the_terminal_and_job_control_works(bash: Pty) -> None:
+    bash.expect("$ ")
+    # bash is in the foreground of its own controlling terminal
+    bash.send("[ $(ps -o tpgid= -p $$) = $(ps -o pgid= -p $$) ] && echo FORE''GROUND\n")
+    bash.expect("FOREGROUND")
+    # Ctrl-Z stops a foreground job, and bg/fg bring it back
+    bash.send("sleep 30\n")
+    # Ctrl-Z must arrive while sleep runs in the foreground, not at the prompt
+    tree = psutil.Process(bash.pid)
+    wait_for(
+        lambda: [p for p in tree.children(recursive=True) if p.name() == "sleep"],
+        what="sleep to run",
+    )
+    bash.send("\x1a")
+    out = bash.expect("Stopped")
+    assert "no job control" not in out
+    bash.send("jobs -l; kill %1; wait; echo DO''NE\n")
+    bash.expect("DONE")
+    bash.send("exit 3\n")
+    assert bash.wait() == 3
+    text = bash.output.decode(errors="replace")
+    # The SIGHUP/SIGCONT from TIOCNOTTY were not forwarded (bash would have died of SIGHUP).
+    assert "forwarded SIGHUP" not in text and "forwarded SIGCONT" not in text
+    assert "ignoring SIGHUP from TIOCNOTTY" in text and "ignoring SIGCONT from TIOCNOTTY" in text
+
+
+def test_no_terminal_no_handoff() -> None:
+    # stdin is not a terminal: nothing to hand over, and no stray signals.
+    import subprocess
+
+    result = subprocess.run(
+        [*PYINIT, "-v", "--", "sh", "-c", "tty; exit 0"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert result.stdout.strip() == "not a tty"
+    assert "forwarded" not in result.stderr
