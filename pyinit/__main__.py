@@ -7,7 +7,7 @@ import sys
 
 from pyinit.cli import EXIT_USAGE, SUBCOMMANDS, Action, UsageError, parse
 from pyinit.log import ERROR, INFO, log
-from pyinit.spawn import SignalState, SpawnError, release_terminal, spawn
+from pyinit.spawn import NO_TERMINAL, SignalState, SpawnError, plan_terminal, spawn
 from pyinit.supervisor import Supervisor, become_subreaper
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in pyinit before the child started
@@ -39,9 +39,9 @@ def run(argv: list[str]) -> int:
     log.json = config.log_json
 
     become_subreaper(config.pdeath_signal)
-    take_tty = config.session and release_terminal()
+    terminal = plan_terminal() if config.session else NO_TERMINAL
     try:
-        child = spawn(config.command, config.session, take_tty, state)
+        child = spawn(config.command, config.session, terminal, state)
     except SpawnError as error:
         log(ERROR, "exec", f"{error}; exiting with {error.exit_code}", code=error.exit_code)
         return error.exit_code

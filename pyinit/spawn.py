@@ -68,24 +68,42 @@ class SignalState:
         _signal.pthread_sigmask(_signal.SIG_SETMASK, self.mask)
 
 
-def release_terminal() -> bool:
-    """Give up pyinit's controlling terminal so that the child can take it.
+#: How the child gets the terminal (``plan_terminal``).
+NO_TERMINAL = ""  # no terminal on stdin, or not ours: the child gets a new session
+NEW_SESSION = "session"  # we led the session and let go: the child leads a new one with it
+FOREGROUND = "foreground"  # we are in the foreground but not a leader: the child takes it
 
-    Only a session leader can: TIOCNOTTY then makes the kernel send SIGHUP and
-    SIGCONT to the terminal's foreground group, that is to pyinit itself; the
-    supervisor drops those (see ``from_self``) so that they never reach the
-    child (dumb-init #136). Returns True if the child should take the terminal.
+
+def plan_terminal() -> str:
+    """Decide how the child gets pyinit's controlling terminal (session mode only).
+
+    A session leader (PID 1 under ``docker run -t``) gives the terminal up with
+    TIOCNOTTY so that the child, in a session of its own, can take it. The kernel
+    then sends SIGHUP and SIGCONT to the terminal's foreground group, that is to
+    pyinit itself; the supervisor drops those (``from_self``) so that they never
+    reach the child (dumb-init #136).
+
+    A process in the foreground that does not lead its session (started from a
+    shell, or as the child of PyInstaller's onefile bootloader) cannot give the
+    terminal away to another session. The child then gets a process group of its
+    own in this session and is made the foreground group, as tini does: it owns
+    Ctrl-C and job control, and terminal signals no longer reach pyinit, so none
+    arrives twice (once from the terminal, once forwarded by a bootloader).
     """
     try:
-        if not os.isatty(0) or os.getsid(0) != os.getpid():
-            return False
-        import fcntl
-        import termios
+        if not os.isatty(0):
+            return NO_TERMINAL
+        if os.getsid(0) == os.getpid():
+            import fcntl
+            import termios
 
-        fcntl.ioctl(0, termios.TIOCNOTTY)
+            fcntl.ioctl(0, termios.TIOCNOTTY)
+            return NEW_SESSION
+        if os.tcgetpgrp(0) == os.getpgrp():
+            return FOREGROUND
     except OSError:
-        return False
-    return True
+        pass  # not our controlling terminal
+    return NO_TERMINAL
 
 
 def from_self(signo: int, sender: int, code: int, own_pid: int) -> bool:
@@ -98,12 +116,14 @@ def from_self(signo: int, sender: int, code: int, own_pid: int) -> bool:
     return signo in (SIGHUP, SIGCONT) and code == 0 and sender == own_pid
 
 
-def _exec_child(
-    command: tuple[str, ...], session: bool, take_tty: bool, state: SignalState
-) -> None:
-    if session:
+def _exec_child(command: tuple[str, ...], session: bool, terminal: str, state: SignalState) -> None:
+    if session and terminal == FOREGROUND:
+        os.setpgid(0, 0)
+        # SIGTTOU is still blocked here, so a background group may take the terminal.
+        os.tcsetpgrp(0, os.getpid())
+    elif session:
         os.setsid()
-        if take_tty:
+        if terminal == NEW_SESSION:
             import fcntl
             import termios
 
@@ -115,7 +135,7 @@ def _exec_child(
     os.execvp(command[0], command)
 
 
-def spawn(command: tuple[str, ...], session: bool, take_tty: bool, state: SignalState) -> int:
+def spawn(command: tuple[str, ...], session: bool, terminal: str, state: SignalState) -> int:
     """Fork and exec ``command``; return its pid, or raise SpawnError.
 
     A close-on-exec pipe carries the exec error back: EOF means exec succeeded.
@@ -126,7 +146,7 @@ def spawn(command: tuple[str, ...], session: bool, take_tty: bool, state: Signal
         code = EXIT_NOT_EXECUTABLE
         try:
             os.close(read_end)
-            _exec_child(command, session, take_tty, state)
+            _exec_child(command, session, terminal, state)
         except OSError as error:
             code = error.errno or errno.EINVAL
         except BaseException:

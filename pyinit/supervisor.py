@@ -157,9 +157,9 @@ class Supervisor:
     def send(self, signo: int) -> None:
         """Send to the child's process group, or to the child alone with -c.
 
-        In session mode the child leads its session, so it can neither setsid
-        nor setpgid again: its group is always its pid and the group signal
-        always reaches it. With -c it may move, and is signalled by pid.
+        In session mode the child leads its group (setsid or setpgid in spawn), and
+        a group leader can neither setsid nor start another group, so the group
+        signal always reaches it. With -c it may move, and is signalled by pid.
         """
         try:
             if self.config.session:

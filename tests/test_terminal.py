@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 
-from tests.support import PYINIT, wait_for
+from tests.support import PYINIT, children, program, wait_for
 
 
 class Pty:
@@ -67,9 +67,18 @@ class Pty:
         os.close(self.fd)
 
 
-@pytest.fixture
-def bash() -> Pty:
-    term = Pty([*PYINIT, "-vvv", "--", "bash", "--norc", "--noprofile", "-i"])
+BASH = ["bash", "--norc", "--noprofile", "-i"]
+LEADER = [*PYINIT, "-vvv", "--", *BASH]
+# sh leads the session and runs pyinit in its own (foreground) group, as a shell
+# or PyInstaller's onefile bootloader does: pyinit cannot give the terminal away,
+# so the child gets a foreground process group of its own instead.
+FOLLOWER = ["sh", "-c", " ".join(LEADER)]
+
+
+@pytest.fixture(params=[LEADER, FOLLOWER], ids=["session-leader", "foreground-group"])
+def bash(request: pytest.FixtureRequest) -> Pty:
+    term = Pty(request.param)
+    term.leader = request.param is LEADER  # type: ignore[attr-defined]
     yield term
     term.close()
 
@@ -97,7 +106,25 @@ def test_child_owns_the_terminal_and_job_control_works(bash: Pty) -> None:
     text = bash.output.decode(errors="replace")
     # The SIGHUP/SIGCONT from TIOCNOTTY were not forwarded (bash would have died of SIGHUP).
     assert "forwarded SIGHUP" not in text and "forwarded SIGCONT" not in text
-    assert "ignoring SIGHUP from TIOCNOTTY" in text and "ignoring SIGCONT from TIOCNOTTY" in text
+    if bash.leader:  # type: ignore[attr-defined]
+        assert "ignoring SIGHUP from TIOCNOTTY" in text
+        assert "ignoring SIGCONT from TIOCNOTTY" in text
+
+
+@pytest.mark.parametrize("follower", [False, True], ids=["session-leader", "foreground-group"])
+def test_terminal_signals_reach_the_child_once(follower: bool) -> None:
+    # Ctrl-C goes to the terminal's foreground group: the child's, never pyinit's too.
+    argv = [*PYINIT, "--", *program("recorder.py")]
+    term = Pty(["sh", "-c", " ".join(argv)] if follower else argv)
+    try:
+        term.expect("ready")
+        term.send("\x03")
+        term.expect("SIGINT")
+        os.kill(wait_for(lambda: children(term.pid)[:1])[0] if follower else term.pid, 10)
+        text = term.expect("SIGUSR1")  # a marker behind any second SIGINT
+        assert text.count("SIGINT") == 1, text
+    finally:
+        term.close()
 
 
 def test_no_terminal_no_handoff() -> None:
