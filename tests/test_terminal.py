@@ -99,7 +99,8 @@ def test_child_owns_the_terminal_and_job_control_works(bash: Pty) -> None:
     bash.send("\x1a")
     out = bash.expect("Stopped")
     assert "no job control" not in out
-    bash.send("jobs -l; kill %1; wait; echo DO''NE\n")
+    # bash updates its job table asynchronously: poll until the killed job is gone
+    bash.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.01; done; echo DO''NE\n")
     bash.expect("DONE")
     bash.send("exit 3\n")
     assert bash.wait() == 3

@@ -1,0 +1,6 @@
+FROM python:3.12-slim AS base
+CMD python app.py
+
+FROM base
+# ENTRYPOINT here resets the CMD inherited from base: only tini runs, no shell.
+ENTRYPOINT ["tini", "--", "python", "app.py"]

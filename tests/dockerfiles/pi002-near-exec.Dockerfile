@@ -1,0 +1,3 @@
+FROM debian:12
+ENTRYPOINT ["tini", "--"]
+CMD migrate --yes && exec python app.py

@@ -1,0 +1,4 @@
+FROM debian:12
+# pyinit signals the whole group and --grace waits for the app after the shell dies.
+ENTRYPOINT ["pyinit", "--grace", "10", "--"]
+CMD python app.py; echo done

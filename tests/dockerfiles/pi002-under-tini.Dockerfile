@@ -1,0 +1,5 @@
+FROM alpine:3.20
+RUN apk add --no-cache tini
+ENTRYPOINT ["/sbin/tini", "--"]
+# expect: PI002
+CMD ./server --port 80

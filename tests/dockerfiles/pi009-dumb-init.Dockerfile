@@ -1,0 +1,4 @@
+FROM python:3.12-slim
+# No STOPSIGNAL: docker stop sends SIGTERM (15), which this rewrite drops.
+# expect: PI009
+ENTRYPOINT ["dumb-init", "--rewrite=15:0", "python", "app.py"]

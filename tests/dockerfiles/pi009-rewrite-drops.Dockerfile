@@ -1,0 +1,4 @@
+FROM python:3.12-slim
+STOPSIGNAL SIGINT
+# expect: PI009
+ENTRYPOINT ["pyinit", "-r", "INT:0", "--", "python", "app.py"]

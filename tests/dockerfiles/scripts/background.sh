@@ -1,0 +1,4 @@
+#!/bin/sh
+worker --queue default &
+server --port 80 &
+wait

@@ -1,0 +1,4 @@
+FROM python:3.12-slim
+# expect: PI002 PI003
+CMD python \
+  app.py

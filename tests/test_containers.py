@@ -1,0 +1,438 @@
+"""pyinit as PID 1 in real containers: podman + runc, a hand-built rootfs with no Python in it.
+
+The rootfs (tests/containers.py) holds busybox-static, glibc's loader and the libraries the frozen
+binary needs, and the binary itself at /pyinit (``dist/pyinit`` from ``scripts/build-binary``, or
+the file named by ``PYINIT_BINARY``). In a PyInstaller onefile build the bootloader is PID 1 and
+pyinit is its child, so these tests check the whole chain a user gets.
+
+Every pyinit scenario has a contrast without pyinit (busybox ``sh`` or ``sleep`` as PID 1) that
+shows the failure: ``podman stop`` waits the whole timeout and the container exits 137 (SIGKILL).
+
+Skips only when podman cannot run a container at all (or the binary is not built); set
+``PYINIT_CONTAINER_TESTS=require`` (CI should) to turn those skips into failures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests import containers as ct
+except ImportError:  # tests/ is not a package: pytest put it on sys.path
+    import containers as ct  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.container
+
+REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
+STOP_TIMEOUT = 10  # what the issue asks for pyinit: must return long before this
+CONTRAST_TIMEOUT = 3  # without pyinit the stop takes all of it; kept short for suite time
+FAST = 2.0  # "returns in under 2 s"
+
+
+def _skip_or_fail(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
+    pytest.skip(reason)
+
+
+def _binary() -> Path | None:
+    path = Path(os.environ.get("PYINIT_BINARY") or ct.DEFAULT_BINARY)
+    return path if path.is_file() else None
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def podman_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    conf = ct.write_containers_conf(tmp_path_factory.mktemp("podman-conf"))
+    reason = ct.podman_unavailable_reason(conf, tmp_path_factory.mktemp("podman-probe"))
+    if reason:
+        _skip_or_fail(reason)
+    return conf
+
+
+@pytest.fixture(scope="session")
+def rootfs(tmp_path_factory: pytest.TempPathFactory, podman_conf: Path) -> ct.Rootfs:
+    """Built once per session: busybox + the frozen binary (when built) + its libraries."""
+    return ct.build_rootfs(tmp_path_factory.mktemp("rootfs"), _binary())
+
+
+@pytest.fixture(scope="session")
+def pyinit_rootfs(rootfs: ct.Rootfs) -> ct.Rootfs:
+    if rootfs.binary is None:
+        _skip_or_fail(f"{ct.DEFAULT_BINARY} is not built: run scripts/build-binary")
+    return rootfs
+
+
+@pytest.fixture
+def podman(podman_conf: Path, rootfs: ct.Rootfs) -> Iterator[ct.Podman]:
+    """A podman wrapper; every container it made is removed afterwards, also on failure."""
+    with ct.Podman(podman_conf, rootfs).session() as p:
+        yield p
+
+
+@pytest.fixture
+def pyinit(podman: ct.Podman, pyinit_rootfs: ct.Rootfs) -> ct.Podman:
+    return podman
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def wait_for_process(p: ct.Podman, name: str, args_prefix: str, timeout: float = 15) -> dict:
+    """Poll ``ps`` in the container until a live process whose args start with ``args_prefix``."""
+
+    def find() -> dict | None:
+        if not p.is_running(name):
+            raise AssertionError(f"container exited early:\n{p.logs(name)}")
+        for row in p.processes(name):
+            if row["args"].startswith(args_prefix) and not row["stat"].startswith("Z"):
+                return row
+        return None
+
+    return ct.wait_for(find, timeout, interval=0.1, what=f"{args_prefix!r} in {name}")
+
+
+def signal_masks(p: ct.Podman, name: str, pid: str) -> dict[str, int]:
+    """SigIgn/SigCgt/SigBlk of ``pid`` in the container, as integers (bit N-1 = signal N)."""
+    status = p.exec(name, ["cat", f"/proc/{pid}/status"]).stdout
+    return {
+        key: int(value, 16)
+        for key, value in re.findall(r"^(Sig(?:Ign|Cgt|Blk)):\s*([0-9a-f]+)$", status, re.M)
+    }
+
+
+def report(record_property, scenario: str, seconds: float, code: int) -> None:  # noqa: ANN001
+    record_property(scenario, f"{seconds:.2f}s exit {code}")
+    print(f"[measure] {scenario}: {seconds:.2f} s, exit {code}")
+
+
+SLEEP = ["sleep", "1000"]
+SHELL_NO_EXEC = ["sh", "-c", "sleep 1000; echo done"]
+# Ignores TERM, exits 0 on INT. `sleep 1 & wait`: the `wait` builtin is interrupted by a trapped
+# signal at once (a foreground sleep would delay the trap until it ends); the background sleep
+# inherits the ignored TERM and, being an async list of a non-interactive shell, ignores INT.
+INT_ONLY = ["sh", "-c", 'trap "exit 0" INT; trap "" TERM; while :; do sleep 1 & wait; done']
+
+
+# -- 1, 2: podman stop ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("scenario", "command", "ready"),
+    [("sleep", SLEEP, "sleep 1000"), ("sh-no-exec", SHELL_NO_EXEC, "sleep 1000")],
+)
+def test_stop_is_fast_and_exits_143(pyinit, record_property, scenario, command, ready):
+    name = pyinit.start(["/pyinit", "--", *command])
+    wait_for_process(pyinit, name, ready)
+    if command[0] == "sh":  # the shell really stays, as the sleep's parent (it did not exec)
+        assert any(r["args"].startswith("sh -c sleep") for r in pyinit.processes(name))
+    stopped = pyinit.stop(name, STOP_TIMEOUT)
+    report(record_property, f"pyinit {scenario}", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 143, pyinit.logs(name)
+    assert stopped.seconds < FAST
+
+
+@pytest.mark.parametrize(
+    ("scenario", "command", "ready"),
+    [
+        ("sleep", SLEEP, "sleep 1000"),
+        ("sh-no-exec", SHELL_NO_EXEC, "sleep 1000"),
+        ("int-only", INT_ONLY, "sleep 1"),
+    ],
+)
+def test_without_pyinit_stop_takes_the_full_timeout(
+    podman, record_property, scenario, command, ready
+):
+    """Contrast (item 7): PID 1 without a handler ignores SIGTERM; runc SIGKILLs after -t."""
+    name = podman.start(command)
+    wait_for_process(podman, name, ready)
+    stopped = podman.stop(name, CONTRAST_TIMEOUT)
+    report(record_property, f"no init {scenario}", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 137
+    assert stopped.seconds >= CONTRAST_TIMEOUT - 0.1
+
+
+# -- 3: -r TERM:INT -------------------------------------------------------------------------------
+
+
+def test_rewrite_term_to_int(pyinit, record_property):
+    name = pyinit.start(["/pyinit", "-r", "TERM:INT", "--", *INT_ONLY])
+    shell = wait_for_process(pyinit, name, "sh -c trap")
+    wait_for_process(pyinit, name, "sleep 1")  # the loop runs: both traps are in place
+    masks = signal_masks(pyinit, name, shell["pid"])
+    assert masks["SigIgn"] & (1 << (15 - 1)), "the child must really ignore SIGTERM"
+    assert masks["SigCgt"] & (1 << (2 - 1)), "the child must catch SIGINT"
+    stopped = pyinit.stop(name, STOP_TIMEOUT)
+    report(record_property, "pyinit -r TERM:INT", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 0, pyinit.logs(name)
+    assert stopped.seconds < FAST
+
+
+def test_int_only_child_without_rewrite_is_killed(pyinit, record_property):
+    """Control for the test above: the same child under pyinit without -r ignores the stop."""
+    name = pyinit.start(["/pyinit", "--", *INT_ONLY])
+    wait_for_process(pyinit, name, "sleep 1")
+    stopped = pyinit.stop(name, CONTRAST_TIMEOUT)
+    report(record_property, "pyinit int-only without -r", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 137
+    assert stopped.seconds >= CONTRAST_TIMEOUT - 0.1
+
+
+# -- 4: zombies -----------------------------------------------------------------------------------
+
+# The inner shell starts two short sleeps and exits at once: they are orphans. Then the main
+# child becomes `sleep 1000`, which never calls wait().
+ORPHANS = ["sh", "-c", 'sh -c "sleep 0.3 & sleep 0.4 &"; exec sleep 1000']
+
+
+def test_orphans_are_reaped(pyinit):
+    name = pyinit.start(["/pyinit", "--", *ORPHANS])
+    wait_for_process(pyinit, name, "sleep 1000")
+
+    def settled() -> list[dict] | None:
+        rows = pyinit.processes(name)
+        orphans = [r for r in rows if r["args"].startswith(("sleep 0.", "[sleep]"))]
+        zombies = [r for r in rows if r["stat"].startswith("Z")]
+        return None if orphans or zombies else rows
+
+    rows = ct.wait_for(settled, 10, interval=0.1, what="orphans to be reaped")
+    assert not [r for r in rows if r["stat"].startswith("Z")]
+
+
+def test_without_pyinit_orphans_become_zombies(podman):
+    """Contrast: `sleep` as PID 1 never reaps the orphans it inherits."""
+    name = podman.start(ORPHANS)
+
+    def zombies() -> list[dict]:
+        return [r for r in podman.processes(name) if r["stat"].startswith("Z")]
+
+    found = ct.wait_for(zombies, 10, interval=0.1, what="zombies")
+    # ...and they stay: once the orphans are dead nobody ever reaps them.
+    ct.wait_for(lambda: len(zombies()) == 2, 10, interval=0.1, what="both orphans to be zombies")
+    assert found
+
+
+# -- 5: exit codes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        (["sh", "-c", "exit 42"], 42),
+        (["sh", "-c", "kill -USR1 $$"], 128 + 10),
+        (["sh", "-c", "kill -KILL $$"], 128 + 9),
+        (["/no/such/command"], 127),
+    ],
+)
+def test_exit_code_passes_through_podman_run(pyinit, command, code):
+    proc = pyinit.run(["/pyinit", "--", *command])
+    assert proc.returncode == code, proc.stderr
+
+
+def test_without_pyinit_pid1_cannot_die_of_a_signal(podman):
+    """Contrast: the kernel drops a signal PID 1 has no handler for, so the code is lost."""
+    proc = podman.run(["sh", "-c", "kill -USR1 $$; exit 0"])
+    assert proc.returncode == 0
+
+
+# -- 6: --grace -----------------------------------------------------------------------------------
+
+# The survivor ignores TERM (the subshell sets it, then execs sleep, which keeps the ignored
+# disposition); the main child waits until the exec happened, says so, and exits 3.
+GRACE_CHILD = [
+    "sh",
+    "-c",
+    '(trap "" TERM; exec sleep 1000) & '
+    'while [ "$(cat /proc/$!/comm)" != sleep ]; do :; done; echo main-exit; exit 3',
+]
+
+
+def test_grace_kills_survivor_and_names_it(pyinit, record_property):
+    name = pyinit.start(["/pyinit", "--grace", "2", "--", *GRACE_CHILD])
+    code = pyinit.wait(name, timeout=30)
+    logs = pyinit.logs(name, timestamps=True)
+    exit_line = next(line for line in logs.splitlines() if line.endswith(" main-exit"))
+    child_exit = ct.parse_time(exit_line.split()[0])
+    finished = ct.parse_time(pyinit.state(name)["FinishedAt"])
+    after = (finished - child_exit).total_seconds()
+    report(record_property, "pyinit --grace 2 (end after main child exit)", after, code)
+    assert code == 3, logs
+    assert re.search(r"\[pyinit\].*pid \d+ \(sleep\)", logs), logs
+    assert 1.5 <= after <= 3.5, logs  # the grace is honoured (not cut short), then it ends
+
+
+# -- read-only root filesystem --------------------------------------------------------------------
+
+
+def test_read_only_rootfs_with_tmpfs(pyinit, record_property):
+    """`--read-only` (podman mounts a tmpfs on /tmp): the onefile binary can unpack and works."""
+    name = pyinit.start(["/pyinit", "--", *SLEEP], opts=["--read-only"])
+    wait_for_process(pyinit, name, "sleep 1000")
+    stopped = pyinit.stop(name, STOP_TIMEOUT)
+    report(record_property, "pyinit --read-only", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 143
+    assert stopped.seconds < FAST
+
+
+READ_ONLY = ["--read-only", "--read-only-tmpfs=false"]  # no tmpfs anywhere: a truly read-only root
+
+
+@pytest.mark.parametrize(
+    ("mounts", "code", "message"),
+    [
+        ([], 255, "Could not create temporary directory"),
+        (["--tmpfs", "/tmp:rw,noexec"], 127, "failed to map segment from shared object"),
+    ],
+    ids=["no-writable-tmp", "noexec-tmp"],
+)
+def test_read_only_rootfs_fails_in_one_line(pyinit, record_property, mounts, code, message):
+    """Nowhere to unpack (or only a noexec /tmp, Docker's --tmpfs default): the onefile
+    bootloader, C code that runs before any Python, fails at once with one line. What to mount
+    instead is documented in docs/FROZEN.md (frozen's decision: the line cannot be reworded
+    without patching the bootloader); the next test checks that advice."""
+    proc = pyinit.run(["/pyinit", "--", "sh", "-c", "exit 0"], opts=[*READ_ONLY, *mounts])
+    print(f"[measure] read-only {mounts}: exit {proc.returncode}, stderr {proc.stderr!r}")
+    record_property(f"read-only {mounts}", f"exit {proc.returncode}: {proc.stderr.strip()}")
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == code, proc.stderr
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+def test_read_only_rootfs_with_exec_tmpfs_works(pyinit, record_property):
+    """The documented fix: a tmpfs at /tmp that allows exec (`docker run --tmpfs /tmp:exec`)."""
+    opts = [*READ_ONLY, "--tmpfs", "/tmp:rw,exec"]
+    name = pyinit.start(["/pyinit", "--", *SLEEP], opts=opts)
+    wait_for_process(pyinit, name, "sleep 1000")
+    stopped = pyinit.stop(name, STOP_TIMEOUT)
+    report(
+        record_property, "pyinit --read-only + tmpfs /tmp:exec", stopped.seconds, stopped.exit_code
+    )
+    assert stopped.exit_code == 143
+    assert stopped.seconds < FAST
+
+
+# -- the rootfs itself ----------------------------------------------------------------------------
+
+
+def test_rootfs_has_no_python(pyinit_rootfs):
+    assert not pyinit_rootfs.has_python()
+    assert (pyinit_rootfs.path / "pyinit").is_file()
+
+
+def test_copy_into_rootfs_hook(podman, rootfs, tmp_path):
+    """The hook a later test uses to add files (e.g. for `podman exec CTR /pyinit doctor`)."""
+    extra = tmp_path / "hello.txt"
+    extra.write_text("hello from the host\n")
+    rootfs.copy_in(extra, "/etc/pyinit-test/hello.txt")
+    proc = podman.run(["cat", "/etc/pyinit-test/hello.txt"])
+    assert proc.stdout == "hello from the host\n"
+
+
+# -- Dockerfile.example, replayed by hand ---------------------------------------------------------
+
+
+def dockerfile_stages(path: Path) -> dict[str, dict]:
+    """Per stage of a multi-stage Dockerfile: RUN lines (with inherited ones), ENTRYPOINT, CMD,
+    STOPSIGNAL, each inherited from the parent stage when the stage does not set it."""
+    dfp = pytest.importorskip("dockerfile_parse")
+    with path.open("rb") as f:
+        structure = dfp.DockerfileParser(fileobj=f).structure
+    stages: dict[str, dict] = {}
+    cur: dict = {}
+    for item in structure:
+        instr, value = item["instruction"], item["value"].strip()
+        if instr == "FROM":
+            image, _, name = value.partition(" AS ")
+            parent = stages.get(image.strip(), {})
+            cur = {
+                "run": list(parent.get("run", [])),
+                "entrypoint": parent.get("entrypoint"),
+                "cmd": parent.get("cmd"),
+                "stopsignal": parent.get("stopsignal", "SIGTERM"),
+            }
+            stages[name.strip() or image.strip()] = cur
+        elif instr == "RUN":
+            cur["run"].append(value)
+        elif instr in ("ENTRYPOINT", "CMD"):
+            cur[instr.lower()] = json.loads(value)  # exec form only: anything else fails here
+        elif instr == "STOPSIGNAL":
+            cur["stopsignal"] = value
+    return stages
+
+
+@pytest.mark.parametrize(
+    ("stage", "ready", "code", "says"),
+    [
+        ("app-sigint", "sleep 1", 0, "app: SIGINT, clean shutdown"),
+        ("app", "sleep infinity", 143, ""),
+    ],
+)
+def test_dockerfile_example_stage(pyinit, record_property, stage, ready, code, says):
+    """Replay a runtime stage of Dockerfile.example in the hand-built rootfs: its RUN lines
+    (busybox sh standing in for dash), then ENTRYPOINT + CMD with its STOPSIGNAL, `podman stop`."""
+    st = dockerfile_stages(ct.REPO / "Dockerfile.example")[stage]
+    assert st["entrypoint"][0] == ct.PYINIT_IN_IMAGE and st["entrypoint"][-1] == "--"
+    for line in st["run"]:
+        proc = pyinit.run(["sh", "-c", line])
+        assert proc.returncode == 0, f"RUN {line}: {proc.stderr}"
+    name = pyinit.start([*st["entrypoint"], *st["cmd"]], opts=["--stop-signal", st["stopsignal"]])
+    wait_for_process(pyinit, name, ready)
+    stopped = pyinit.stop(name, STOP_TIMEOUT)
+    report(record_property, f"Dockerfile.example {stage}", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == code, pyinit.logs(name)
+    assert stopped.seconds < FAST
+    assert says in pyinit.logs(name)
+
+
+# -- the other build variants (scripts/build-binary --static / --onedir), when built -------------
+
+
+@pytest.fixture(scope="session")
+def static_rootfs(tmp_path_factory: pytest.TempPathFactory, podman_conf: Path) -> ct.Rootfs:
+    """busybox-static and dist/pyinit-static only: no glibc, no loader, no libraries at all."""
+    binary = ct.DEFAULT_BINARY.with_name("pyinit-static")
+    if not binary.is_file():
+        pytest.skip(f"{binary} is not built (scripts/build-binary --static)")
+    return ct.build_rootfs(tmp_path_factory.mktemp("rootfs-static"), binary)
+
+
+@pytest.fixture(scope="session")
+def onedir_rootfs(tmp_path_factory: pytest.TempPathFactory, podman_conf: Path) -> ct.Rootfs:
+    """busybox + dist/pyinit-onedir/ at /opt/pyinit + the host libraries it needs."""
+    folder = ct.DEFAULT_BINARY.with_name("pyinit-onedir")
+    if not (folder / "pyinit").is_file():
+        pytest.skip(f"{folder} is not built (scripts/build-binary --onedir)")
+    fs = ct.build_rootfs(tmp_path_factory.mktemp("rootfs-onedir"))
+    fs.copy_tree_in(folder, "/opt/pyinit")
+    return fs
+
+
+@pytest.mark.parametrize(
+    ("variant", "exe"), [("static", "/pyinit"), ("onedir", "/opt/pyinit/pyinit")]
+)
+def test_build_variant(request, podman, record_property, variant, exe):
+    fs: ct.Rootfs = request.getfixturevalue(f"{variant}_rootfs")
+    if variant == "static":  # (onedir carries libpython in its folder: that is the point)
+        assert not fs.has_libc(), "the static variant must run without any libc in the image"
+        assert not fs.has_python()
+    name = podman.start([exe, "--", *SLEEP], rootfs=fs)
+    wait_for_process(podman, name, "sleep 1000")
+    if variant == "onedir":  # no bootloader fork: pyinit itself is PID 1
+        rows = podman.processes(name)
+        assert [r["pid"] for r in rows if r["args"].startswith(exe)] == ["1"], rows
+    stopped = podman.stop(name, STOP_TIMEOUT)
+    report(record_property, f"pyinit {variant} sleep", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 143, podman.logs(name)
+    assert stopped.seconds < FAST
+    # onedir unpacks nothing, so it also runs on a root with no writable directory at all
+    opts = READ_ONLY if variant == "onedir" else []
+    proc = podman.run([exe, "--", "sh", "-c", "exit 42"], rootfs=fs, opts=opts)
+    assert proc.returncode == 42, proc.stderr

@@ -1,0 +1,665 @@
+"""The single-file build, dist/pyinit, at run time (docs/FROZEN.md explains each behaviour).
+
+Under ``unshare --pid --fork --mount-proc dist/pyinit -- ...`` PyInstaller's bootloader is
+PID 1 and pyinit is its child (PID 2): these tests check that the pair behaves like one init.
+dist/pyinit is built by ``scripts/build-binary`` (scripts/test runs it before pytest); without
+it, or when it is older than the sources, every test here is skipped with the reason
+(PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BINARY = REPO / "dist" / "pyinit"
+SOURCES = [*REPO.glob("pyinit/*.py"), *REPO.glob("packaging/*")]
+SIZE_BUDGET = 8_000_000  # bytes
+RSS_BUDGET_KB = 16_000
+T = TypeVar("T")
+
+
+def _skip_reason() -> str | None:
+    if not BINARY.exists():
+        return f"{BINARY.relative_to(REPO)} is not built: run scripts/build-binary"
+    built = BINARY.stat().st_mtime
+    newer = [p for p in SOURCES if p.stat().st_mtime > built]
+    if newer and os.environ.get("PYINIT_TEST_STALE_BINARY") != "1":
+        return (
+            f"{BINARY.relative_to(REPO)} is older than {newer[0].relative_to(REPO)}: "
+            "run scripts/build-binary"
+        )
+    return None
+
+
+def _unshare_reason() -> str | None:
+    try:
+        probe = subprocess.run(
+            ["unshare", "--pid", "--fork", "--mount-proc", "true"],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"unshare is not usable: {error}"
+    if probe.returncode != 0:
+        return f"unshare --pid needs root: {probe.stderr.decode().strip()}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def frozen() -> Path:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    return BINARY
+
+
+@pytest.fixture(scope="session")
+def pid1(frozen: Path) -> Path:
+    reason = _unshare_reason()
+    if reason:
+        pytest.skip(reason)
+    return frozen
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout
+    delay = 0.0005
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(w) for w in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def descendants(pid: int) -> list[int]:
+    found, stack = [], children(pid)
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children(child))
+    return found
+
+
+def status(pid: int) -> dict[str, str]:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def state(pid: int) -> str:
+    return status(pid).get("State", " ")[:1]
+
+
+def has_signal(mask_hex: str, signo: int) -> bool:
+    return bool(int(mask_hex, 16) >> (signo - 1) & 1)
+
+
+def kill_tree(pid: int) -> None:
+    for victim in [pid, *descendants(pid)]:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def exe(pid: int) -> str:
+    try:  # " (deleted)": scripts/build-binary replaced the file while it ran
+        return os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
+    except OSError:
+        return ""
+
+
+class Frozen:
+    """``unshare --pid --fork --mount-proc dist/pyinit ARGS``, its output collected by threads.
+
+    ``boot`` is the host pid of PyInstaller's bootloader (PID 1 inside), ``pyinit`` the host
+    pid of its child that runs pyinit (PID 2 inside), ``workload`` pyinit's child.
+    """
+
+    def __init__(self, binary: Path, args: list[str], pid1: bool = True, **popen: object) -> None:
+        argv = [str(binary), *args]
+        self.binary = str(binary)
+        if pid1:  # --kill-child: if unshare dies, so does the namespace
+            argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv]
+        self.pid1 = pid1
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **popen,  # type: ignore[arg-type]
+        )
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.pumps = [
+            threading.Thread(target=self._pump, args=pair, daemon=True)
+            for pair in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr))
+        ]
+        for pump in self.pumps:
+            pump.start()
+
+    @staticmethod
+    def _pump(stream: object, sink: list[str]) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            sink.append(line.rstrip("\n"))
+
+    def _boot_started(self) -> int | None:
+        if not self.pid1:
+            return self.proc.pid if exe(self.proc.pid) == self.binary else None
+        kids = children(self.proc.pid)
+        return kids[0] if kids and exe(kids[0]) == self.binary else None
+
+    @property
+    def boot(self) -> int:
+        return wait_for(self._boot_started, what="the bootloader to start")
+
+    @property
+    def pyinit(self) -> int:
+        boot = self.boot
+        return wait_for(lambda: children(boot)[:1], what="the bootloader's child")[0]
+
+    @property
+    def workload(self) -> int:
+        pyinit = self.pyinit
+        return wait_for(lambda: children(pyinit)[:1], what="pyinit's child")[0]
+
+    def expect_line(self, text: str, timeout: float = 10.0) -> str:
+        def find() -> str | None:
+            return next((line for line in self.stdout if text in line), None)
+
+        try:
+            return wait_for(find, timeout, what=f"a line with {text!r}")
+        except AssertionError as error:
+            raise AssertionError(f"{error}; stdout={self.stdout} stderr={self.stderr}") from None
+
+    def wait(self, timeout: float = 20.0) -> int:
+        code = self.proc.wait(timeout)
+        for pump in self.pumps:
+            pump.join(timeout)
+        return code
+
+    def close(self) -> None:
+        """Kill what is left: the whole tree, since pyinit outlives a killed bootloader."""
+        if self.proc.poll() is None:
+            kill_tree(self.proc.pid)
+            self.proc.wait(5)
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Callable[..., Frozen]]:
+    """Start ``binary ARGS`` (under unshare unless pid1=False); kill what is left at the end.
+
+    The bootloader unpacks into a TMPDIR under pytest's tmp_path: what a killed one leaves
+    behind (~7.5 MB) goes away with pytest's old temporary folders, not into /tmp.
+    """
+    started: list[Frozen] = []
+    unpack = tmp_path / "unpack"
+    unpack.mkdir()
+
+    def start(binary: Path, *args: str, pid1: bool = True, **popen: object) -> Frozen:
+        popen.setdefault("env", {**os.environ, "TMPDIR": str(unpack)})
+        frozen = Frozen(binary, list(args), pid1=pid1, **popen)
+        started.append(frozen)
+        return frozen
+
+    yield start
+    for frozen in started:
+        frozen.close()
+
+
+RECORDER = """
+import os, signal, sys
+def record(signo, frame):
+    os.write(1, f"got {signo}\\n".encode())
+for signo in signal.valid_signals():
+    if signo not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+        signal.signal(signo, record)
+print(f"ready pid={os.getpid()} ppid={os.getppid()}", flush=True)
+while True:
+    signal.pause()
+"""
+
+ORPHANS = """
+import os, signal, sys, time
+count = int(sys.argv[1])
+for _ in range(count):
+    read_end, write_end = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        parent = os.getpid()
+        if os.fork() == 0:  # the orphan-to-be: report who adopts it, then exit
+            os.close(read_end)
+            deadline = time.monotonic() + 10
+            while os.getppid() == parent and time.monotonic() < deadline:
+                time.sleep(0.001)
+            os.write(write_end, str(os.getppid()).encode())
+            os._exit(0)
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(middle, 0)
+    adopted_by = os.read(read_end, 64).decode()
+    os.close(read_end)
+    print(f"orphan adopted by {adopted_by}", flush=True)
+print(f"done pid={os.getpid()}", flush=True)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    signal.pause()
+"""
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[[str], list[str]]:
+    def write(source: str, *args: str) -> list[str]:
+        path = tmp_path / f"workload{len(list(tmp_path.glob('workload*')))}.py"
+        path.write_text(textwrap.dedent(source))
+        return [sys.executable, str(path), *args]
+
+    return write
+
+
+# --- the binary itself ----------------------------------------------------------------------
+
+
+def test_size_is_within_budget(frozen: Path) -> None:
+    size = frozen.stat().st_size
+    assert size <= SIZE_BUDGET, f"{frozen} is {size} bytes, over the {SIZE_BUDGET} budget"
+
+
+def test_lazy_imports_are_bundled(frozen: Path) -> None:
+    """Excluded stdlib modules must not break the paths that import late."""
+    cases = [
+        ([str(frozen), "doctor", "--help"], 0),
+        ([str(frozen), "check", "--help"], 0),
+        ([str(frozen), "--grace", "1", "--", "sh", "-c", "sleep 30 & exit 3"], 3),  # psutil
+        ([str(frozen), "--log-format", "json", "-v", "--", "true"], 0),
+    ]
+    for argv, expected in cases:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        assert done.returncode == expected, (argv, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr, (argv, done.stderr)
+    lines = done.stderr.splitlines()
+    assert lines and all(json.loads(line)["event"] for line in lines)
+
+
+def test_children_do_not_inherit_the_bundle_environment(frozen: Path, tmp_path: Path) -> None:
+    """The bootloader points LD_LIBRARY_PATH at pyinit's own libraries; the workload must not
+    see that (it would load pyinit's libz or libpython), nor the _PYI_* variables."""
+    show = "env | grep -E '^(LD_LIBRARY_PATH|_PYI_)' | sort; echo end"
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
+    done = subprocess.run(
+        [str(frozen), "--", "sh", "-c", show], capture_output=True, text=True, env=env, timeout=30
+    )
+    assert done.stdout.split() == ["end"], done.stdout
+    env["LD_LIBRARY_PATH"] = str(tmp_path)
+    done = subprocess.run(
+        [str(frozen), "--", "sh", "-c", show], capture_output=True, text=True, env=env, timeout=30
+    )
+    assert done.stdout.split() == [f"LD_LIBRARY_PATH={tmp_path}", "end"], done.stdout
+
+
+def test_unpacks_into_tmpdir_and_cleans_up(frozen: Path, tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    done = subprocess.run(
+        [str(frozen), "--", "sh", "-c", 'ls "$TMPDIR"'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [name[:4] for name in done.stdout.split()] == ["_MEI"], done.stdout
+    assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("mount_options", "code", "message"),
+    [
+        ("ro", 255, "Could not create temporary directory"),
+        ("noexec", 127, "failed to map segment from shared object"),
+    ],
+)
+def test_unwritable_or_noexec_tmp_fails_in_one_line(
+    pid1: Path, mount_options: str, code: int, message: str
+) -> None:
+    """What a read-only root filesystem without a writable, exec-able /tmp looks like."""
+    mounts = " && ".join(
+        f"mount -t tmpfs -o {mount_options} tmpfs {d}"
+        for d in ("/tmp", "/var/tmp", "/usr/tmp")
+        if os.path.isdir(d)
+    )
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f'{mounts} && exec "$0" -- true', str(pid1)],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMP", "TMP")},
+        timeout=30,
+    )
+    assert done.returncode == code, done.stderr
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+# --- exit status ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_pid1", [True, False], ids=["pid1", "not-pid1"])
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        ("exit 42", 42),
+        ("exit 0", 0),
+        ("kill -TERM $$", 128 + signal.SIGTERM),
+        ("kill -KILL $$", 128 + signal.SIGKILL),
+        ("kill -USR1 $$", 128 + signal.SIGUSR1),
+    ],
+)
+def test_exit_status(
+    pid1: Path, run: Callable[..., Frozen], as_pid1: bool, command: str, code: int
+) -> None:
+    frozen = run(pid1, "--", "sh", "-c", command, pid1=as_pid1)
+    assert frozen.wait() == code, frozen.stderr
+
+
+def test_pyinit_killed_under_the_bootloader_as_pid1_exits_1(
+    pid1: Path, run: Callable[..., Frozen]
+) -> None:
+    """If pyinit itself dies of a signal, the bootloader re-raises it on itself, which the
+    kernel drops for PID 1: the caller then sees exit status 1, not 128+N."""
+    frozen = run(pid1, "--", "sleep", "30")
+    pyinit = frozen.pyinit
+    frozen.workload  # noqa: B018 - wait until pyinit has started it
+    os.kill(pyinit, signal.SIGKILL)
+    assert frozen.wait() == 1
+
+
+# --- process tree, orphans ------------------------------------------------------------------
+
+
+def test_bootloader_is_pid1_and_pyinit_its_child(pid1: Path, run: Callable[..., Frozen]) -> None:
+    frozen = run(pid1, "--", "sleep", "30")
+    boot, pyinit, workload = frozen.boot, frozen.pyinit, frozen.workload
+    assert status(boot)["NSpid"].split()[-1] == "1"
+    assert status(pyinit)["NSpid"].split()[-1] == "2"
+    assert exe(boot) == exe(pyinit) == str(pid1)  # the child execs the same file
+    wait_for(lambda: exe(workload).endswith("/sleep"), what="the workload to exec")
+    os.kill(boot, signal.SIGTERM)
+    assert frozen.wait() == 128 + signal.SIGTERM
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_orphans_go_to_pyinit_and_are_reaped(
+    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]], count: int
+) -> None:
+    """The bootloader never reaps anything but its child; pyinit, as child subreaper,
+    adopts the orphans of a double fork (not PID 1) and reaps them."""
+    frozen = run(pid1, "--", *script(ORPHANS, str(count)))
+    frozen.expect_line("done")
+    adopters = [line.split()[-1] for line in frozen.stdout if line.startswith("orphan")]
+    assert adopters == ["2"] * count, frozen.stdout  # PID 2 is pyinit, PID 1 the bootloader
+    boot = frozen.boot
+
+    def no_zombies() -> bool:
+        return not any(state(pid) == "Z" for pid in [boot, *descendants(boot)])
+
+    wait_for(no_zombies, what="the orphans to be reaped")
+    assert len(descendants(boot)) == 2  # pyinit and the workload, nothing else
+    os.kill(boot, signal.SIGTERM)
+    assert frozen.wait() == 0
+
+
+# --- signals --------------------------------------------------------------------------------
+
+#: Not forwarded verbatim: KILL and STOP cannot be caught; CHLD is about pyinit's own
+#: children; the bootloader leaves SIGTSTP alone; pyinit turns TTIN/TTOU into SIGSTOP.
+NOT_VERBATIM = {
+    signal.SIGKILL,
+    signal.SIGSTOP,
+    signal.SIGCHLD,
+    signal.SIGTSTP,
+    signal.SIGTTIN,
+    signal.SIGTTOU,
+}
+
+
+def test_every_catchable_signal_reaches_the_workload(
+    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
+) -> None:
+    frozen = run(pid1, "--", *script(RECORDER))
+    frozen.expect_line("ready")
+    boot = frozen.boot
+    for signo in sorted(set(signal.valid_signals()) - NOT_VERBATIM):
+        os.kill(boot, signo)
+        frozen.expect_line(f"got {int(signo)}")
+    assert state(frozen.workload) != "T"
+    os.kill(boot, signal.SIGKILL)
+
+
+def test_sigtstp_to_the_bootloader_is_dropped(
+    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
+) -> None:
+    """The bootloader installs no handler for SIGTSTP, so the kernel drops it for PID 1."""
+    frozen = run(pid1, "--", *script(RECORDER))
+    frozen.expect_line("ready")
+    os.kill(frozen.boot, signal.SIGTSTP)
+    os.kill(frozen.boot, signal.SIGUSR1)  # a marker that comes after it
+    frozen.expect_line(f"got {int(signal.SIGUSR1)}")
+    assert f"got {int(signal.SIGTSTP)}" not in frozen.stdout
+    assert state(frozen.workload) != "T"
+
+
+def test_rewrite_term_to_int(
+    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
+) -> None:
+    frozen = run(pid1, "-r", "TERM:INT", "--", *script(RECORDER))
+    frozen.expect_line("ready")
+    os.kill(frozen.boot, signal.SIGTERM)
+    frozen.expect_line(f"got {int(signal.SIGINT)}")
+    assert f"got {int(signal.SIGTERM)}" not in frozen.stdout
+
+
+# --- signals in the first milliseconds ------------------------------------------------------
+
+
+def _freeze(pid: int) -> None:
+    os.kill(pid, signal.SIGSTOP)  # from the parent namespace, SIGSTOP reaches even PID 1
+    wait_for(lambda: state(pid) == "T", what=f"pid {pid} to stop")
+
+
+@pytest.mark.timeout(120)
+def test_signal_while_the_bootloader_unpacks_is_lost(
+    pid1: Path, run: Callable[..., Frozen]
+) -> None:
+    """Before its handlers are installed (while unpacking), the bootloader is a PID 1 with no
+    handler: the kernel discards SIGTERM. Nothing happens, the workload runs to its end."""
+    for _ in range(10):
+        frozen = run(pid1, "--", "sh", "-c", "echo started; exit 7")
+        boot = frozen.boot
+        _freeze(boot)
+        if not has_signal(status(boot)["SigCgt"], signal.SIGTERM):
+            break
+        os.kill(boot, signal.SIGCONT)  # too late already (slow poll): try again
+        frozen.wait()
+    else:
+        pytest.skip("never caught the bootloader before it installed its handlers")
+    assert not has_signal(status(boot)["SigBlk"], signal.SIGTERM)
+    os.kill(boot, signal.SIGTERM)
+    assert not has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # dropped, not pending
+    os.kill(boot, signal.SIGCONT)
+    assert frozen.wait() == 7
+    assert frozen.stdout == ["started"]
+
+
+@pytest.mark.timeout(120)
+def test_signal_before_pyinit_blocks_signals_exits_1(
+    pid1: Path, run: Callable[..., Frozen]
+) -> None:
+    """Once the bootloader forwards, but before pyinit's first action (blocking every signal,
+    ~30 ms into the child's start), SIGTERM kills pyinit itself: the workload never starts
+    and the caller sees 1 (the bootloader's re-raise is dropped for PID 1)."""
+    for _ in range(10):
+        frozen = run(pid1, "--", "sh", "-c", "echo started; exit 7")
+        boot = frozen.boot
+        child = frozen.pyinit  # the bootloader's child, before or after its exec
+        _freeze(child)
+        if not has_signal(status(child)["SigBlk"], signal.SIGTERM):
+            break
+        os.kill(child, signal.SIGCONT)  # pyinit already blocks signals: try again
+        frozen.wait()
+    else:
+        pytest.skip("never caught pyinit before it blocked signals")
+    wait_for(
+        lambda: has_signal(status(boot)["SigCgt"], signal.SIGTERM),
+        what="the bootloader's forwarding handler",
+    )
+    os.kill(boot, signal.SIGTERM)  # forwarded to the stopped child: pending there
+    wait_for(lambda: has_signal(status(child)["ShdPnd"], signal.SIGTERM), what="forwarding")
+    os.kill(child, signal.SIGCONT)
+    assert frozen.wait() == 1
+    assert frozen.stdout == []
+
+
+# --- memory ---------------------------------------------------------------------------------
+
+
+def test_rss_while_supervising(pid1: Path, run: Callable[..., Frozen]) -> None:
+    frozen = run(pid1, "--", "sleep", "30")
+    frozen.workload  # noqa: B018 - supervising from here on
+    rss = [int(status(pid)["VmRSS"].split()[0]) for pid in (frozen.boot, frozen.pyinit)]
+    assert sum(rss) <= RSS_BUDGET_KB, f"bootloader + pyinit RSS: {rss} kB"
+    os.kill(frozen.boot, signal.SIGTERM)
+    frozen.wait()
+
+
+# --- the other variants: scripts/build-binary --onedir / --static ---------------------------
+
+ONEDIR = REPO / "dist" / "pyinit-onedir" / "pyinit"
+STATIC = REPO / "dist" / "pyinit-static"
+
+
+def _variant(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
+    reason = _unshare_reason()
+    if reason:
+        pytest.skip(reason)
+    return path
+
+
+def test_onedir_build_is_pid1_itself(
+    run: Callable[..., Frozen], script: Callable[..., list[str]]
+) -> None:
+    """In onedir mode the bootloader execs (no fork): pyinit is PID 1, orphans come to it."""
+    onedir = _variant(ONEDIR)
+    frozen = run(onedir, "--", *script(ORPHANS, "1"))
+    frozen.expect_line("done")
+    assert [line for line in frozen.stdout if line.startswith("orphan")] == ["orphan adopted by 1"]
+    boot = frozen.boot
+    assert status(boot)["NSpid"].split()[-1] == "1"
+    assert exe(boot) == str(ONEDIR)
+    os.kill(boot, signal.SIGTERM)
+    assert frozen.wait() == 0
+
+
+def test_static_build_forwards_only_term_and_int(
+    run: Callable[..., Frozen], script: Callable[..., list[str]]
+) -> None:
+    """staticx's own bootloader, PID 1 in front of PyInstaller's, forwards only SIGINT and
+    SIGTERM; every other signal sent to it is dropped by the kernel."""
+    static = _variant(STATIC)
+    frozen = run(static, "--", *script(RECORDER))
+    frozen.expect_line("ready")
+    boot = frozen.boot
+    for signo in (signal.SIGHUP, signal.SIGUSR1, signal.SIGINT, signal.SIGTERM):
+        os.kill(boot, signo)
+    frozen.expect_line(f"got {int(signal.SIGTERM)}")
+    frozen.expect_line(f"got {int(signal.SIGINT)}")
+    got = [line for line in frozen.stdout if line.startswith("got")]
+    assert f"got {int(signal.SIGHUP)}" not in got
+    assert f"got {int(signal.SIGUSR1)}" not in got
+
+
+# --- a terminal in front of the bootloader (docker run -it) -------------------------------
+
+
+def test_ctrl_c_reaches_the_workload_once(
+    pid1: Path, script: Callable[..., list[str]], tmp_path: Path
+) -> None:
+    """The terminal sends SIGINT to its foreground group. Were that the bootloader's group,
+    pyinit would get it twice (the terminal's, and the bootloader's forwarded copy)."""
+    import pty
+
+    argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", str(pid1), "--"]
+    argv += script(RECORDER)
+    pid, master = pty.fork()
+    if pid == 0:  # the child: session leader with the pty as its terminal, like a container
+        try:
+            os.execvpe(argv[0], argv, {**os.environ, "TMPDIR": str(tmp_path)})
+        finally:
+            os._exit(127)
+    output: list[str] = []
+
+    def pump() -> None:
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            # the terminal echoes Ctrl-C as "^C" in front of the next line: drop it
+            output.extend(line.decode(errors="replace").strip().lstrip("^C") for line in lines)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        wait_for(lambda: any(line.startswith("ready") for line in output), what="ready")
+        boot = wait_for(lambda: children(pid)[:1], what="the bootloader")[0]
+        pyinit = wait_for(lambda: children(boot)[:1], what="pyinit")[0]
+        workload = wait_for(lambda: children(pyinit)[:1], what="the workload")[0]
+        # pyinit made the workload's group the terminal's foreground group (it cannot
+        # hand over the terminal: the bootloader leads the session), so the terminal's
+        # Ctrl-C goes to the workload alone, and no forwarded copy follows it.
+        stat = open(f"/proc/{workload}/stat").read().rsplit(")", 1)[1].split()
+        assert stat[2] == stat[5] == str(workload)  # its own group is the foreground one
+        os.write(master, b"\x03")  # Ctrl-C
+        wait_for(lambda: f"got {int(signal.SIGINT)}" in output, what="Ctrl-C")
+        os.kill(boot, signal.SIGUSR1)  # a marker behind any second copy
+        wait_for(lambda: f"got {int(signal.SIGUSR1)}" in output, what="the marker")
+        assert output.count(f"got {int(signal.SIGINT)}") == 1, output
+    finally:
+        kill_tree(pid)
+        os.waitpid(pid, 0)
+        os.close(master)

@@ -1,0 +1,246 @@
+"""The `pid1` pytest fixture, used on apps that stop well and badly (tests/apps)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pyinit.pytest_plugin import Pid1, Pid1Timeout, namespace_support
+
+APPS = Path(__file__).parent / "apps"
+PY = sys.executable
+
+
+def test_http_server_stops_cleanly(pid1):
+    # The README example: a small HTTP server that handles SIGTERM.
+    server = pid1.run([PY, str(APPS / "http_server.py"), "--port", "0"])
+    m = server.wait_for_output(r"listening on http://([\d.]+):(\d+)", timeout=10)
+    with urllib.request.urlopen(f"http://{m[1]}:{m[2]}/", timeout=5) as resp:
+        assert resp.read() == b"hello\n"
+
+    result = server.stop("TERM", timeout=10)
+
+    assert result.returncode == 0, result
+    assert result.clean, result
+    assert result.seconds < 2, result
+    assert "got SIGTERM, shutting down" in result.output
+    assert result.output.rstrip().endswith("bye")
+
+
+def test_command_is_pid1s_child_in_a_new_namespace(pid1):
+    p = pid1.run(["sh", "-c", 'echo "pid=$$ ppid=$PPID"; exec sleep 1000'])
+    p.wait_for_output(r"pid=\d+ ppid=\d+")
+    assert "pid=2 ppid=1" in p.stdout  # pyinit is PID 1, the command its first child
+    init = psutil.Process(p.pid)
+    assert "pyinit" in " ".join(init.cmdline())
+    assert psutil.Process(p.main_pid).ppid() == p.pid
+    [proc] = p.processes()
+    assert (proc.nspid, proc.name, proc.status) == (2, "sleep", "sleeping")
+    result = p.stop()
+    assert result.returncode == 128 + 15 and result.clean, result
+
+
+def test_signal_is_forwarded_by_pyinit(pid1):
+    server = pid1.run([PY, str(APPS / "http_server.py"), "--port", "0"])
+    server.wait_for_output("listening on")
+    server.signal("INT")
+    server.wait_for_output("got SIGINT")
+    result = server.wait(timeout=10)
+    assert result.signal is None and result.returncode == 0 and result.clean, result
+
+
+def test_app_ignoring_term_times_out_and_is_killed(pid1):
+    app = pid1.run([PY, str(APPS / "ignore_term.py")])
+    app.wait_for_output("ready")
+    result = app.stop("TERM", timeout=1.0)
+    assert result.timed_out, result
+    assert not result.clean
+    assert 1.0 <= result.seconds < 3, result
+    assert [p.pid for p in result.survivors] == [app.main_pid]
+    assert result.returncode == -9  # the namespace was SIGKILLed
+    assert not psutil.pid_exists(app.pid) or psutil.Process(app.pid).status() == "zombie"
+    assert "TIMED OUT" in str(result)
+
+
+def test_app_leaving_a_zombie(pid1):
+    app = pid1.run([PY, str(APPS / "zombie.py")])
+    app.wait_for_output("ready, zombie child 3")
+    zombies = [p for p in app.processes() if p.status == "zombie"]
+    assert [(z.nspid, z.ppid) for z in zombies] == [(3, app.main_pid)]
+    result = app.stop("TERM", timeout=5)
+    assert result.returncode == 128 + 15  # no handler: killed by SIGTERM, pyinit says 143
+    assert not result.timed_out
+    assert [z.nspid for z in result.zombies] == [3], result
+    assert not result.clean
+
+
+def test_app_leaving_an_orphan_outside_its_group(pid1):
+    app = pid1.run([PY, str(APPS / "orphan.py")], grace=0.5)
+    m = app.wait_for_output(r"ready, orphan (\d+)")
+    result = app.stop("TERM", timeout=5)
+    assert result.returncode == 128 + 15
+    assert not result.timed_out
+    assert [p.nspid for p in result.survivors] == [int(m[1])], result
+    assert result.survivors[0].cmdline[-1].endswith("orphan.py")
+    assert 0.5 <= result.seconds < 3  # pyinit waited --grace 0.5, then SIGKILLed it
+    assert "still running after --grace" in result.output
+
+
+def test_wait_for_output_deadline_and_early_exit(pid1):
+    quiet = pid1.run(["sleep", "1000"])
+    with pytest.raises(Pid1Timeout, match="no output matched 'never' within 0.2 s"):
+        quiet.wait_for_output("never", timeout=0.2)
+    done = pid1.run(["sh", "-c", "echo bye; exit 3"])
+    with pytest.raises(Pid1Timeout, match=r"process ended \(exit 3\)"):
+        done.wait_for_output("never", timeout=10)
+    assert done.wait().returncode == 3
+
+
+def test_stop_twice_returns_the_same_result(pid1):
+    p = pid1.run(["sleep", "1000"])
+    first = p.stop()
+    assert p.stop() is first
+    assert p.returncode == 143
+
+
+def test_teardown_kills_the_whole_namespace():
+    mgr = Pid1()
+    ok, reason = namespace_support()
+    if not ok:
+        pytest.skip(reason)
+    app = mgr.run([PY, str(APPS / "orphan.py")])
+    app.wait_for_output("ready")
+    pids = [app.unshare_pid, app.pid] + [p.pid for p in app.processes()]
+    assert len(pids) == 4
+    mgr.close()
+    for pid in pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie", pid
+
+
+def test_doctor_under_the_fixture_sees_pyinit_as_pid1(pid1):
+    p = pid1.run([PY, "-m", "pyinit", "doctor"])
+    result = p.wait(timeout=20)
+    assert result.returncode == 0, result.output
+    assert "pid 1: python (PID 1 of its PID namespace)" in result.output
+    assert "pyinit, an init that forwards signals and reaps zombies" in result.output
+
+
+def test_plugin_import_is_light():
+    # pytest loads the plugin in every run: it must not pull in psutil or pyinit's core.
+    code = (
+        "import sys, pytest; before = set(sys.modules); import pyinit.pytest_plugin; "
+        "new = set(sys.modules) - before; "
+        "print(sorted(m for m in new if m not in ('pyinit', 'pyinit.pytest_plugin')))"
+    )
+    r = subprocess.run([PY, "-c", code], capture_output=True, text=True, timeout=20)
+    assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def _run_pytest(
+    test: str, conftest: str = "", user: list[str] | None = None, python: str = PY, env=None
+):
+    # A directory of its own under /tmp, so an unprivileged user can reach it too.
+    with tempfile.TemporaryDirectory(prefix="pyinit-plugin-") as tmp:
+        os.chmod(tmp, 0o755)
+        (Path(tmp) / "test_it.py").write_text(textwrap.dedent(test))
+        if conftest:
+            (Path(tmp) / "conftest.py").write_text(textwrap.dedent(conftest))
+        cmd = [*(user or []), python, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"]
+        return subprocess.run(
+            [*cmd, "--rootdir", tmp, "test_it.py"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=50,
+            env=env,
+        )
+
+
+def test_skips_with_a_clear_reason_without_namespaces():
+    r = _run_pytest(
+        """
+        def test_x(pid1):
+            raise AssertionError("must not run")
+        """,
+        conftest="""
+        import pyinit.pytest_plugin as p
+        p._PROBE = (False, "`unshare --pid` failed: Operation not permitted")
+        """,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 skipped" in r.stdout
+    assert "pid1: PID namespaces are not available: `unshare --pid` failed" in r.stdout
+
+
+NOBODY = [
+    "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+    "--inh-caps=-all", "--bounding-set=-all",
+]  # fmt: skip
+
+
+def _unprivileged_python() -> tuple[str, dict[str, str]] | None:
+    """An interpreter that user nobody can run (in a user namespace too) with pytest, psutil
+    and pyinit importable: the venv's own when it is reachable, else the system's."""
+    repo = str(Path(__file__).resolve().parent.parent)
+    site = sysconfig.get_paths()["purelib"]
+    env_pp = {**os.environ, "PYTHONPATH": f"{repo}:{site}"}
+    for python, env in ((PY, dict(os.environ)), ("/usr/bin/python3", env_pp)):
+        r = subprocess.run(
+            [*NOBODY, "unshare", "--user", "--map-root-user"]
+            + [python, "-c", "import pytest, psutil, pyinit.pytest_plugin"],
+            cwd="/",
+            capture_output=True,
+            env=env,
+            timeout=30,
+        )
+        if r.returncode == 0:
+            return python, env
+    return None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv")
+def test_works_unprivileged_with_a_user_namespace():
+    found = _unprivileged_python()
+    if found is None:
+        pytest.skip("no Python with pytest+psutil+pyinit that user nobody can run")
+    python, env = found
+    r = _run_pytest(
+        """
+        import os
+        def test_x(pid1):
+            assert os.geteuid() != 0
+            p = pid1.run(["sh", "-c", "echo uid=$(id -u) pid=$$; exec sleep 1000"])
+            p.wait_for_output("uid=0 pid=2")
+            assert "--map-root-user" in p.command
+            result = p.stop()
+            assert result.returncode == 143 and result.clean, result
+        """,
+        user=NOBODY,
+        python=python,
+        env=env,
+    )
+    if "PID namespaces are not available" in r.stdout:
+        pytest.skip("unprivileged user namespaces are disabled here")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 passed" in r.stdout
+
+
+def test_missing_command_and_bad_arguments(pid1):
+    missing = pid1.run(["/nonexistent/app"])
+    result = missing.wait(timeout=10)
+    assert result.returncode == 127, result
+    with pytest.raises(TypeError, match="list of arguments"):
+        pid1.run("sleep 1000")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown signal"):
+        pid1.run(["sleep", "1000"]).signal("NOPE")
