@@ -3,8 +3,8 @@
 Diagnostics come in compiler form (``Dockerfile:12:1: PI001 ...``) or as JSON. Exit
 status: 0 clean, 1 something found, 2 bad usage, an unreadable file or no parser.
 The rules live in :mod:`pyinit.check_rules`; this module reads the files, parses them
-with dockerfile-parse (the ``check`` extra) and prints. It is imported only for
-``pyinit check``.
+with dockerfile-parse (the ``check`` extra, as is tree-sitter-bash for scripts) and
+prints. It is imported only for ``pyinit check``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 MAX_BYTES = 4 * 1024 * 1024
-PARSER_MISSING = "the Dockerfile parser (dockerfile-parse) is missing: pip install 'pyinit[check]'"
+PARSERS = {  # module: what the user is told is missing
+    "dockerfile_parse": "the Dockerfile parser (dockerfile-parse)",
+    "tree_sitter_bash": "the sh parser (tree-sitter-bash)",
+}
 
 DESCRIPTION = """\
 Lint Dockerfiles for PID-1 pitfalls: shell-form ENTRYPOINT/CMD, no init, entrypoint
@@ -116,23 +119,23 @@ def _error(message: str) -> None:
 
 def _main(argv: list[str]) -> int:
     options = _argument_parser().parse_args(argv)  # type: ignore[attr-defined]
-    try:
-        import dockerfile_parse  # noqa: F401
+    import importlib
 
-        from pyinit import check_rules
-    except ImportError:
-        _error(PARSER_MISSING)
-        return EXIT_ERROR
+    for module, what in PARSERS.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            _error(f"{what} is missing: pip install 'pyinit[check]'")
+            return EXIT_ERROR
+    from pyinit import check_rules
 
     if options.list_rules:
         print(rules_text())
         return EXIT_CLEAN
-    ignore: set[str] = set()
-    for chunk in options.ignore:
-        for code in chunk.replace(" ", ",").split(","):
-            if code and code.upper() not in check_rules.RULES:
-                raise _Usage(f"--ignore: unknown rule {code!r} (see --list-rules)")
-            ignore.add(code.upper())
+    ignore = _codes(",".join(options.ignore))
+    unknown = sorted(ignore - set(check_rules.RULES))
+    if unknown:
+        raise _Usage(f"--ignore: unknown rule {unknown[0]!r} (see --list-rules)")
     if options.context is not None and not os.path.isdir(options.context):
         raise _Usage(f"--context {options.context!r} is not a directory")
 
@@ -342,7 +345,12 @@ def _ignore_codes(comment: str) -> set[str]:
     key, equals, codes = rest.strip().partition("=")
     if not equals or key.strip().lower() != "ignore":
         return set()
-    return {code.strip().upper() for code in codes.replace(" ", ",").split(",") if code.strip()}
+    return _codes(codes)
+
+
+def _codes(text: str) -> set[str]:
+    """``"PI003, pi008"`` -> {"PI003", "PI008"}."""
+    return {code.upper() for code in text.replace(" ", ",").split(",") if code}
 
 
 def _heredoc_markers(value: str, splitter: type) -> list[tuple[str, bool]]:

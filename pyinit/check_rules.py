@@ -1,4 +1,4 @@
-"""The rules of ``pyinit check``: the image model, a small sh reader, and the PID-1 checks.
+"""The rules of ``pyinit check``: the image model, the sh judge and the PID-1 checks.
 
 :mod:`pyinit.check` turns a Dockerfile into :class:`Stage` objects (with dockerfile-parse)
 and prints what :func:`check_stages` finds. Nothing here reads files: scripts from the
@@ -7,10 +7,19 @@ build context come in through the ``read`` callback, so every rule is testable a
 
 from __future__ import annotations
 
+import _signal
 import json
 import posixpath
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Optional
+
+from pyinit import signals
+from pyinit.signals import signal_name
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tree_sitter import Node
 
 # ---------------------------------------------------------------------------- rules
 
@@ -197,439 +206,29 @@ class _Image:
 Reader = Callable[[str], Optional[tuple[str, str]]]  # context path -> (display name, text)
 
 # ---------------------------------------------------------------------------- signals
-# Linux numbering as Docker parses STOPSIGNAL (case-insensitive, SIG optional).
+# Docker parses STOPSIGNAL with Linux numbering, as pyinit.signals does on this host.
 
-_SIGNALS: dict[str, int] = {
-    "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "IOT": 6, "BUS": 7,
-    "FPE": 8, "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14,
-    "TERM": 15, "STKFLT": 16, "CHLD": 17, "CLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20,
-    "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27,
-    "WINCH": 28, "IO": 29, "POLL": 29, "PWR": 30, "SYS": 31, "UNUSED": 31,
-}  # fmt: skip
-_RTMIN, _RTMAX = 34, 64
-_NAMES = {num: "SIG" + name for name, num in reversed(list(_SIGNALS.items()))}
-_IGNORED_BY_DEFAULT = {17, 18, 23, 28}
-_STOP_BY_DEFAULT = {20, 21, 22}
-SIGTERM, SIGKILL, SIGSTOP = 15, 9, 19
+SIGTERM, SIGKILL, SIGSTOP = signals.SIGTERM, signals.SIGKILL, signals.SIGSTOP
+_IGNORED_BY_DEFAULT = {signals.SIGCHLD, signals.SIGCONT, _signal.SIGURG, _signal.SIGWINCH}
+_STOP_BY_DEFAULT = signals.JOB_CONTROL
 
 
 def parse_signal(text: str) -> int | None:
     """``"SIGTERM"``, ``"term"``, ``"15"``, ``"RTMIN+3"`` -> number; None if not a signal.
 
-    ``"0"`` gives 0 (callers decide: a rewrite target of 0 means drop).
+    ``"0"`` gives 0 (callers decide: a rewrite target of 0 means drop). Docker takes any
+    number up to 64, also the two real-time signals glibc keeps for itself.
     """
-    word = text.strip().upper()
-    if word.isdigit():
-        number = int(word)
-        return number if number <= _RTMAX else None
-    word = word[3:] if word.startswith("SIG") else word
-    if word in _SIGNALS:
-        return _SIGNALS[word]
-    for base, value, sign in (("RTMIN", _RTMIN, "+"), ("RTMAX", _RTMAX, "-")):
-        if word == base:
-            return value
-        if word.startswith(base + sign) and word[6:].isdigit():
-            number = value + int(word[6:]) * (1 if sign == "+" else -1)
-            return number if _RTMIN <= number <= _RTMAX else None
-    return None
-
-
-def signal_name(number: int) -> str:
-    if number in _NAMES:
-        return _NAMES[number]
-    if _RTMIN <= number <= _RTMAX:
-        return f"SIGRTMIN+{number - _RTMIN}" if number != _RTMIN else "SIGRTMIN"
-    return str(number)
+    if text.strip().isdigit():
+        return int(text) if int(text) <= signals.SIGRTMAX else None
+    try:
+        return signals.parse_signal(text)
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------------------- sh reader
-# Just enough of POSIX sh to find the command a script (or `sh -c` text) ends with:
-# quotes, $( ), backquotes, line continuations, comments, heredocs, ; & && || |,
-# if/case/while/until/for, { }, ( ) and function definitions.
-
-
-class _ShError(Exception):
-    pass
-
-
-@dataclass
-class _Tok:
-    kind: str  # "word", "op", "redir", "nl", "eof"
-    raw: str
-    plain: str  # quotes removed (words only)
-    line: int
-
-
-_OPS = (";;&", ";;", ";&", "&&", "||", "|&", ";", "&", "|", "(", ")")
-_REDIRS = ("<<-", "<<<", "<<", ">>", "<&", ">&", "<>", ">|", "&>>", "&>", "<", ">")
-_META = " \t\r\n;&|()<>"
-
-
-def _closing(src: str, i: int, opener: str, closer: str) -> int:
-    """Index just after the ``closer`` that matches ``src[i] == opener``."""
-    n = len(src)
-    if opener == closer:  # "..." or `...`
-        j = i + 1
-        while j < n:
-            c = src[j]
-            if c == "\\":
-                j += 2
-            elif c == closer:
-                return j + 1
-            elif opener == '"' and src.startswith("$(", j):
-                j = _closing(src, j + 1, "(", ")")
-            elif opener == '"' and c == "`":
-                j = _closing(src, j, "`", "`")
-            else:
-                j += 1
-        raise _ShError(f"unterminated {opener}")
-    depth, j = 0, i
-    while j < n:
-        c = src[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "'":
-            end = src.find("'", j + 1)
-            if end < 0:
-                raise _ShError("unterminated '")
-            j = end + 1
-            continue
-        if c in '"`':
-            j = _closing(src, j, c, c)
-            continue
-        if c == opener:
-            depth += 1
-        elif c == closer:
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    raise _ShError(f"unterminated {opener}")
-
-
-def _tokenize(src: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    i, n, line = 0, len(src), 1
-    heredocs: list[tuple[str, bool]] = []
-    want_delim: bool | None = None  # strip-tabs flag of a pending << delimiter
-    while i < n:
-        c = src[i]
-        if c == "\\" and src.startswith("\n", i + 1):
-            i, line = i + 2, line + 1
-            continue
-        if c in " \t\r":
-            i += 1
-            continue
-        if c == "\n":
-            toks.append(_Tok("nl", "\n", "", line))
-            i, line = i + 1, line + 1
-            for delim, strip in heredocs:  # skip the bodies, in order
-                while i < n:
-                    end = src.find("\n", i)
-                    end = n if end < 0 else end
-                    body_line = src[i:end]
-                    i, line = end + 1, line + 1
-                    if (body_line.lstrip("\t") if strip else body_line) == delim:
-                        break
-            heredocs = []
-            continue
-        if c == "#":
-            end = src.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        op = next((o for o in _OPS if src.startswith(o, i)), None)
-        redir = next((r for r in _REDIRS if src.startswith(r, i)), None)
-        if redir and (not op or len(redir) >= len(op)):
-            toks.append(_Tok("redir", redir, "", line))
-            i += len(redir)
-            if redir in ("<<", "<<-"):
-                want_delim = redir == "<<-"
-            continue
-        if op:
-            toks.append(_Tok("op", op, "", line))
-            i += len(op)
-            continue
-        start, start_line, plain = i, line, []
-        while i < n and src[i] not in _META:
-            c = src[i]
-            if c == "\\":
-                if src.startswith("\n", i + 1):
-                    line += 1
-                else:
-                    plain.append(src[i + 1 : i + 2])
-                i += 2
-            elif c == "'":
-                end = src.find("'", i + 1)
-                if end < 0:
-                    raise _ShError("unterminated '")
-                plain.append(src[i + 1 : end])
-                i = end + 1
-            elif c == '"':
-                end = _closing(src, i, '"', '"')
-                plain.append(src[i + 1 : end - 1].replace('\\"', '"'))
-                i = end
-            elif c == "`":
-                end = _closing(src, i, "`", "`")
-                plain.append(src[i:end])
-                i = end
-            elif c == "$" and src.startswith("(", i + 1):
-                end = _closing(src, i + 1, "(", ")")
-                plain.append(src[i:end])
-                i = end
-            elif c == "$" and src.startswith("{", i + 1):
-                end = _closing(src, i + 1, "{", "}")
-                plain.append(src[i:end])
-                i = end
-            else:
-                plain.append(c)
-                i += 1
-        raw = src[start:i]
-        line = start_line + raw.count("\n")
-        word = "".join(plain)
-        if raw.isdigit() and i < n and src[i] in "<>":
-            continue  # an IO number: 2>&1
-        if want_delim is not None:
-            heredocs.append((word, want_delim))
-            want_delim = None
-        toks.append(_Tok("word", raw, word, start_line))
-    toks.append(_Tok("eof", "", "", line))
-    return toks
-
-
-@dataclass
-class _Simple:
-    words: list[str]  # plain
-    text: str
-    line: int
-
-
-@dataclass
-class _Node:
-    kind: str  # "andor", "pipe", "if", "case", "loop", "group", "subshell", "func", "not"
-    parts: list[object]  # nodes, or bodies (lists of _Item) for if/case/loop/...
-    name: str = ""
-
-
-@dataclass
-class _Item:
-    node: object
-    background: bool = False
-
-
-_RESERVED = {"if", "then", "elif", "else", "fi", "do", "done", "case", "esac", "while",
-             "until", "for", "{", "}", "!", "in", "function"}  # fmt: skip
-
-
-class _Parser:
-    def __init__(self, toks: list[_Tok]) -> None:
-        self.toks = toks
-        self.pos = 0
-
-    def peek(self) -> _Tok:
-        return self.toks[self.pos]
-
-    def take(self) -> _Tok:
-        tok = self.toks[self.pos]
-        if tok.kind != "eof":
-            self.pos += 1
-        return tok
-
-    def at_word(self, *words: str) -> bool:
-        tok = self.peek()
-        return tok.kind == "word" and tok.raw == tok.plain and tok.raw in words
-
-    def at_op(self, *ops: str) -> bool:
-        tok = self.peek()
-        return tok.kind == "op" and tok.raw in ops
-
-    def expect_word(self, word: str) -> None:
-        if not self.at_word(word):
-            raise _ShError(f"expected {word}")
-        self.take()
-
-    def newlines(self) -> None:
-        while self.peek().kind == "nl":
-            self.take()
-
-    def body(self, stop_words: tuple[str, ...] = (), stop_ops: tuple[str, ...] = ()) -> list:
-        items: list[_Item] = []
-        while True:
-            self.newlines()
-            tok = self.peek()
-            if tok.kind == "eof" or self.at_word(*stop_words) or self.at_op(*stop_ops):
-                return items
-            if tok.kind == "op" and tok.raw not in ("(",):
-                raise _ShError(f"unexpected {tok.raw}")
-            item = _Item(self.and_or())
-            if self.at_op("&"):
-                self.take()
-                item.background = True
-            elif self.at_op(";"):
-                self.take()
-            elif self.peek().kind not in ("nl", "eof") and not self.at_op(*stop_ops):
-                if not self.at_word(*stop_words):
-                    raise _ShError(f"unexpected {self.peek().raw}")
-            items.append(item)
-
-    def and_or(self) -> object:
-        nodes = [self.pipeline()]
-        while self.at_op("&&", "||"):
-            self.take()
-            self.newlines()
-            nodes.append(self.pipeline())
-        return nodes[0] if len(nodes) == 1 else _Node("andor", nodes)
-
-    def pipeline(self) -> object:
-        negate = self.at_word("!")
-        if negate:
-            self.take()
-        nodes = [self.command()]
-        while self.at_op("|", "|&"):
-            self.take()
-            self.newlines()
-            nodes.append(self.command())
-        node = nodes[0] if len(nodes) == 1 else _Node("pipe", nodes)
-        return _Node("not", [node]) if negate else node
-
-    def redirects(self) -> None:
-        while self.peek().kind == "redir":
-            self.take()
-            if self.take().kind != "word":
-                raise _ShError("redirection without a target")
-
-    def command(self) -> object:
-        tok = self.peek()
-        if self.at_word("if"):
-            node = self.if_clause()
-        elif self.at_word("while", "until"):
-            self.take()
-            self.body(("do",))
-            self.expect_word("do")
-            node = _Node("loop", [self.body(("done",))])
-            self.expect_word("done")
-        elif self.at_word("for"):
-            self.take()
-            if self.take().kind != "word":
-                raise _ShError("for without a name")
-            self.newlines()
-            if self.at_word("in"):
-                while self.take().kind == "word":
-                    pass
-            elif self.at_op(";"):
-                self.take()
-            self.newlines()
-            self.expect_word("do")
-            node = _Node("loop", [self.body(("done",))])
-            self.expect_word("done")
-        elif self.at_word("case"):
-            node = self.case_clause()
-        elif self.at_word("{"):
-            self.take()
-            node = _Node("group", [self.body(("}",))])
-            self.expect_word("}")
-        elif self.at_op("("):
-            self.take()
-            node = _Node("subshell", [self.body((), (")",))])
-            if not self.at_op(")"):
-                raise _ShError("expected )")
-            self.take()
-        elif self.at_word("function"):
-            self.take()
-            name = self.take().plain
-            if self.at_op("("):
-                self.take()
-                self.take()
-            self.newlines()
-            return _Node("func", [self.command()], name)
-        else:
-            return self.simple(tok)
-        self.redirects()
-        return node
-
-    def simple(self, first: _Tok) -> object:
-        words: list[_Tok] = []
-        while True:
-            tok = self.peek()
-            if tok.kind == "redir":
-                self.redirects()
-            elif tok.kind == "word":
-                words.append(self.take())
-            else:
-                break
-        if len(words) == 1 and self.at_op("("):  # name() compound-command
-            self.take()
-            if not self.at_op(")"):
-                raise _ShError("expected )")
-            self.take()
-            self.newlines()
-            return _Node("func", [self.command()], words[0].plain)
-        if not words and first.kind != "redir":
-            raise _ShError(f"unexpected {first.raw or 'end of input'}")
-        text = " ".join(tok.raw for tok in words)
-        return _Simple([tok.plain for tok in words], text, first.line)
-
-    def if_clause(self) -> _Node:
-        self.take()
-        bodies: list[list[_Item]] = []
-        while True:
-            self.body(("then",))
-            self.expect_word("then")
-            bodies.append(self.body(("elif", "else", "fi")))
-            if self.at_word("elif"):
-                self.take()
-                continue
-            break
-        node = _Node("if", bodies, "")
-        if self.at_word("else"):
-            self.take()
-            bodies.append(self.body(("fi",)))
-            node.name = "else"
-        self.expect_word("fi")
-        return node
-
-    def case_clause(self) -> _Node:
-        self.take()
-        self.take()
-        self.newlines()
-        self.expect_word("in")
-        bodies: list[list[_Item]] = []
-        node = _Node("case", bodies)
-        while True:
-            self.newlines()
-            if self.at_word("esac"):
-                break
-            if self.at_op("("):
-                self.take()
-            while True:
-                tok = self.take()
-                if tok.kind != "word":
-                    raise _ShError("bad case pattern")
-                if tok.plain == "*":
-                    node.name = "else"
-                if not self.at_op("|"):
-                    break
-                self.take()
-            if not self.at_op(")"):
-                raise _ShError("expected ) in case")
-            self.take()
-            bodies.append(self.body(("esac",), (";;", ";&", ";;&")))
-            if self.at_op(";;", ";&", ";;&"):
-                self.take()
-        self.expect_word("esac")
-        return node
-
-
-def parse_sh(src: str) -> list[_Item] | None:
-    """The top-level commands of a script, or None if it is not sh we can read."""
-    try:
-        parser = _Parser(_tokenize(src))
-        items = parser.body()
-        if parser.peek().kind != "eof":
-            return None
-        return items
-    except (_ShError, IndexError, RecursionError):
-        return None
+# tree-sitter-bash parses the script (or `sh -c` text); we only judge its last command.
 
 
 @dataclass
@@ -650,6 +249,11 @@ _SHORT = {":", "true", "false", "exit", "return", "set", "unset", "export", "rea
           "local", "declare", "typeset", "shift", "cd", "umask", "ulimit", "trap", "echo",
           "printf", "test", "[", "[[", "mkdir", "chmod", "chown", "ln", "rm", "cp", "mv",
           "touch", "alias", "hash", "type", "getopts"}  # fmt: skip
+# Statements that are not commands: assignments, export/local/unset, [ ] and [[ ]] tests,
+# definitions, a lone redirection (`>file`).
+_INERT = {"variable_assignment", "variable_assignments", "declaration_command", "unset_command",
+          "test_command", "function_definition", "redirected_statement"}  # fmt: skip
+_NOT_STATEMENTS = {"comment", "elif_clause", "else_clause", "heredoc_body"}
 
 
 def _is_assignment(word: str) -> bool:
@@ -657,109 +261,149 @@ def _is_assignment(word: str) -> bool:
     return bool(eq) and name.isidentifier()
 
 
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def _word(node: Node) -> str:
+    """A word with its quotes removed, as the shell passes it (expansions left as text)."""
+    import shlex
+
+    try:
+        words = shlex.split(_text(node))
+    except ValueError:
+        return _text(node)
+    return words[0] if len(words) == 1 else _text(node)
+
+
+def _statements(node: Node, after: str | None = None) -> list[tuple[Node, bool]]:
+    """The statements in ``node`` (after its token ``after``), each with "ends with &"."""
+    found: list[tuple[Node, bool]] = []
+    started = after is None
+    for child in node.children:
+        if not started:
+            started = child.type == after
+        elif child.type == "&" and found:
+            found[-1] = (found[-1][0], True)
+        elif child.is_named and child.type not in _NOT_STATEMENTS:
+            found.append((child, False))
+    return found
+
+
+def _parse_sh(src: str) -> Node | None:
+    """The syntax tree of ``src``, or None if it is not sh we can read."""
+    from tree_sitter import Language, Parser
+    from tree_sitter_bash import language
+
+    tree = Parser(Language(language())).parse(src.encode("utf-8", "replace"))
+    return None if tree.root_node.has_error else tree.root_node
+
+
 class _Judge:
-    def __init__(self, items: list[_Item], stop_words: set[str]) -> None:
-        self.funcs: dict[str, object] = {}
+    def __init__(self, root: Node, stop_words: set[str]) -> None:
+        self.funcs: dict[str, Node] = {}
         self.traps = False
-        self.stop_words = stop_words
         self.depth = 0
-        self._scan(items)
+        stack = [root]
+        while stack:  # functions and traps count wherever they are defined; the last wins
+            node = stack.pop()
+            stack.extend(reversed(node.named_children))
+            if node.type == "function_definition":
+                name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
+                if name is not None and body is not None:
+                    self.funcs[_text(name)] = body
+            elif node.type == "command" and self.words(node)[:1] == ["trap"]:
+                specs = {word.upper().removeprefix("SIG") for word in self.words(node)[2:]}
+                self.traps = self.traps or bool(specs & stop_words)
 
-    def _scan(self, obj: object) -> None:
-        if isinstance(obj, list):
-            for element in obj:
-                self._scan(element)
-        elif isinstance(obj, _Item):
-            self._scan(obj.node)
-        elif isinstance(obj, _Node):
-            if obj.kind == "func":
-                self.funcs[obj.name] = obj.parts[0]
-            self._scan(obj.parts)
-        elif isinstance(obj, _Simple) and obj.words[:1] == ["trap"]:
-            specs = {word.upper().removeprefix("SIG") for word in obj.words[2:]}
-            if specs & self.stop_words:
-                self.traps = True
+    @staticmethod
+    def words(command: Node) -> list[str]:
+        name = command.child_by_field_name("name")
+        arguments = command.children_by_field_name("argument")
+        return [_word(word) for word in ([name] if name else []) + arguments]
 
-    def body(self, items: list[_Item]) -> Verdict:
-        for item in reversed(items):
-            verdict = self.item(item)
+    def body(self, node: Node, after: str | None = None) -> Verdict:
+        """The last statement in ``node`` that is not neutral decides."""
+        for statement, background in reversed(_statements(node, after)):
+            verdict = self.node(statement)
+            if background and verdict.kind in ("exec", "problem"):
+                reason = "runs in the background and the script ends (or waits) in the shell"
+                return Verdict("problem", verdict.line, verdict.text, reason)
             if verdict.kind != "neutral":
                 return verdict
         return Verdict("neutral")
 
-    def item(self, item: _Item) -> Verdict:
-        if isinstance(item.node, _Node) and item.node.kind == "func":
-            return Verdict("neutral")
-        verdict = self.node(item.node)
-        if item.background and verdict.kind in ("exec", "problem"):
-            return Verdict(
-                "problem",
-                verdict.line,
-                verdict.text,
-                "runs in the background and the script ends (or waits) in the shell",
-            )
-        return verdict
+    def branches(self, verdicts: list[Verdict]) -> Verdict:
+        """if/case: one bad branch spoils it; else any exec counts."""
+        for kind in ("problem", "unknown"):
+            for verdict in verdicts:
+                if verdict.kind == kind:
+                    return verdict
+        if any(v.kind == "exec" for v in verdicts):
+            return Verdict("exec", targets=[t for v in verdicts for t in v.targets])
+        if any(v.kind == "handled" for v in verdicts):
+            return Verdict("handled")
+        return Verdict("neutral")
 
-    def node(self, node: object) -> Verdict:
-        if isinstance(node, _Simple):
-            return self.simple(node)
-        assert isinstance(node, _Node)
-        if node.kind in ("if", "case"):
-            verdicts = [self.body(body) for body in node.parts]  # type: ignore[arg-type]
-            for kind in ("problem", "unknown"):
-                for verdict in verdicts:
-                    if verdict.kind == kind:
-                        return verdict
-            targets = [t for v in verdicts for t in v.targets]
-            if any(v.kind == "exec" for v in verdicts):
-                return Verdict("exec", targets=targets)
-            if any(v.kind == "handled" for v in verdicts):
-                return Verdict("handled")
-            return Verdict("neutral")
-        if node.kind == "loop":
-            verdict = self.body(node.parts[0])  # type: ignore[arg-type]
+    def node(self, node: Node) -> Verdict:
+        kind = node.type
+        if kind == "command":
+            return self.command(node)
+        if kind == "redirected_statement" and node.child_by_field_name("body") is not None:
+            body = node.child_by_field_name("body")
+            # tree-sitter reads `exec 2>&1 app x` as a redirect to 1, app and x: for sh,
+            # the words after a redirect's target are more arguments of the command.
+            extra = [d for r in node.children_by_field_name("redirect")
+                     for d in r.children_by_field_name("destination")[1:]]  # fmt: skip
+            if body.type == "command":
+                return self.command(body, extra)
+            return self.node(body) if not extra else Verdict("unknown")
+        if kind == "negated_command":
+            return self.node(node.named_children[0])
+        if kind == "if_statement":
+            branches = [node] + [c for c in node.named_children if c.type == "elif_clause"]
+            verdicts = [self.body(branch, "then") for branch in branches]
+            verdicts += [self.body(c) for c in node.named_children if c.type == "else_clause"]
+            return self.branches(verdicts)
+        if kind == "case_statement":
+            items = [c for c in node.named_children if c.type == "case_item"]
+            return self.branches([self.body(item, ")") for item in items])
+        if kind in ("while_statement", "until_statement", "for_statement", "c_style_for_statement"):
+            body = node.child_by_field_name("body")
+            verdict = self.body(body) if body is not None else Verdict("neutral")
             if verdict.kind == "problem" and not verdict.reason:
                 verdict.reason = "runs in a loop in the shell"
             return verdict
-        if node.kind == "group":
-            return self.body(node.parts[0])  # type: ignore[arg-type]
-        if node.kind == "subshell":
-            verdict = self.body(node.parts[0])  # type: ignore[arg-type]
-            if verdict.kind in ("exec", "problem"):
-                return Verdict(
-                    "problem",
-                    verdict.line,
-                    verdict.text,
-                    "runs in a ( subshell ): exec there replaces only the subshell",
-                )
-            return verdict
-        if node.kind == "not":
-            return self.node(node.parts[0])
-        if node.kind == "pipe":
-            for part in node.parts:
-                verdict = self.node(part)
-                if verdict.kind in ("exec", "problem"):
-                    return Verdict(
-                        "problem",
-                        verdict.line,
-                        verdict.text,
-                        "runs in a pipeline, which the shell waits for",
-                    )
-            return Verdict("neutral")
-        if node.kind == "andor":
-            verdicts = [self.node(part) for part in node.parts]
+        if kind == "compound_statement":  # { ...; } or an arithmetic (( ... ))
+            return Verdict("neutral") if node.children[0].type == "((" else self.body(node)
+        if kind in ("subshell", "pipeline"):
+            verdict = self.body(node) if kind == "subshell" else self.pipeline(node)
+            if verdict.kind not in ("exec", "problem"):
+                return verdict
+            reason = (
+                "runs in a ( subshell ): exec there replaces only the subshell"
+                if kind == "subshell"
+                else "runs in a pipeline, which the shell waits for"
+            )
+            return Verdict("problem", verdict.line, verdict.text, reason)
+        if kind == "list":  # a && b || c
+            verdicts = [self.node(part) for part in node.named_children]
             if any(v.kind == "exec" for v in verdicts):
                 return Verdict("exec", targets=[t for v in verdicts for t in v.targets])
-            for verdict in reversed(verdicts):
-                if verdict.kind != "neutral":
-                    return verdict
+            return next((v for v in reversed(verdicts) if v.kind != "neutral"), Verdict("neutral"))
+        if kind in _INERT:
             return Verdict("neutral")
-        return Verdict("neutral")  # func definitions
+        return Verdict("unknown", node.start_point[0] + 1, _text(node))  # (( )), coproc, ...
 
-    def simple(self, node: _Simple) -> Verdict:
-        words = list(node.words)
-        while words and _is_assignment(words[0]):
-            words.pop(0)
+    def pipeline(self, node: Node) -> Verdict:
+        verdicts = [self.node(part) for part in node.named_children]
+        return next((v for v in verdicts if v.kind in ("exec", "problem")), Verdict("neutral"))
+
+    def command(self, node: Node, extra: Sequence[Node] = ()) -> Verdict:
+        words = self.words(node) + [_word(word) for word in extra]
+        line = node.start_point[0] + 1
+        parts = [c for c in node.named_children if c.type != "file_redirect"] + list(extra)
+        text = " ".join(_text(part) for part in parts)
         if words[:1] in (["command"], ["builtin"]):
             if words[1:2] and words[1].startswith("-"):
                 return Verdict("neutral")  # command -v NAME
@@ -775,11 +419,7 @@ class _Judge:
                     break
                 if option == "-a" and rest:
                     rest.pop(0)
-            return (
-                Verdict("exec", node.line, node.text, targets=[rest])
-                if rest
-                else (Verdict("neutral"))
-            )
+            return Verdict("exec", line, text, targets=[rest]) if rest else Verdict("neutral")
         if name in self.funcs and self.depth < 8:
             self.depth += 1
             try:
@@ -791,28 +431,24 @@ class _Judge:
             return verdict
         if name == "wait":
             if self.traps:
-                return Verdict("handled", node.line, node.text)
-            return Verdict(
-                "problem",
-                node.line,
-                node.text,
-                "waits for a background job, and no trap passes the stop signal on to it",
-            )
+                return Verdict("handled", line, text)
+            reason = "waits for a background job, and no trap passes the stop signal on to it"
+            return Verdict("problem", line, text, reason)
         if name in (".", "source", "eval"):
-            return Verdict("unknown", node.line, node.text)
+            return Verdict("unknown", line, text)
         if name in _SHORT:
             return Verdict("neutral")
-        return Verdict("problem", node.line, node.text)
+        return Verdict("problem", line, text)
 
 
 def judge_sh(src: str, stop_signal: int = SIGTERM) -> Verdict:
     """How the script ``src`` ends, from the point of view of signal delivery."""
-    items = parse_sh(src)
-    if items is None:
+    root = _parse_sh(src)
+    if root is None:
         return Verdict("unknown")
     name = signal_name(stop_signal).removeprefix("SIG")
-    judge = _Judge(items, {name, str(stop_signal)})
-    verdict = judge.body(items)
+    judge = _Judge(root, {name, str(stop_signal)})
+    verdict = judge.body(root)
     if verdict.kind == "problem" and judge.traps and not verdict.reason:
         verdict.reason = "a trap does not run while the shell waits for a foreground command"
     return verdict
@@ -930,6 +566,15 @@ def _strip_wrappers(argv: list[str]) -> list[str]:
     return argv
 
 
+def _string_list(text: str, parse: Callable[[str], object] = json.loads) -> list[str] | None:
+    """``'["a", "b"]'`` -> ["a", "b"]; None unless ``text`` parses as a list of strings."""
+    try:
+        loaded = parse(text.strip())
+    except (ValueError, SyntaxError):
+        return None
+    return loaded if isinstance(loaded, list) and all(isinstance(w, str) for w in loaded) else None
+
+
 def _exec_form(words: list[str]) -> str:
     return "[" + ", ".join(json.dumps(word) for word in words) + "]"
 
@@ -987,16 +632,8 @@ def _copy(instr: Instruction, image: _Image, images: dict[str, _Image]) -> None:
         name, _, value = flag[2:].partition("=")
         flags[name] = value
         rest = rest.strip()
-    words: list[str] = []
-    if rest.startswith("["):
-        try:
-            loaded = json.loads(rest)
-            if isinstance(loaded, list) and all(isinstance(w, str) for w in loaded):
-                words = [_expand(word, image) for word in loaded]
-        except ValueError:
-            pass
-    if not words:
-        words = _words(rest, image)
+    exec_form = _string_list(rest) if rest.startswith("[") else None
+    words = [_expand(w, image) for w in exec_form] if exec_form else _words(rest, image)
     if len(words) < 2:
         return
     *sources, dest = words
@@ -1044,12 +681,9 @@ def _find_file(image: _Image, path: str) -> _File | None:
             if "/" not in rel and fnmatch.fnmatchcase(rel, posixpath.basename(src)):
                 return _File(path, False, posixpath.join(posixpath.dirname(src), rel))
             continue
-        if not entry.dest_is_dir and rel != posixpath.basename(src):
-            # COPY src /dir (no slash): a file lands in /dir/src if /dir exists, a
-            # directory's content lands in /dir.
-            return _File(path, False, posixpath.normpath(posixpath.join(src, rel)))
-        if rel == posixpath.basename(src):
+        if rel == posixpath.basename(src):  # COPY x.sh /dir/ (or /dir, when it exists)
             return _File(path, False, src)
+        # COPY src /dir: a directory's content lands in /dir.
         return _File(path, False, posixpath.normpath(posixpath.join(src, rel)))
     return None
 
@@ -1058,14 +692,11 @@ def _resolve(stages: list[Stage], global_args: dict[str, str]) -> tuple[_Image, 
     images: dict[str, _Image] = {}
     image = _Image()
     for index, stage in enumerate(stages):
-        parent = images.get(stage.base.lower())
+        parent = images.get(stage.base.lower())  # FROM <earlier stage> inherits all but ARGs
+        image = _Image()
         if parent is not None:
-            image = _Image(
-                parent.entrypoint, parent.cmd, parent.stopsignal, list(parent.shell),
-                parent.workdir, dict(parent.env), {}, list(parent.files),
-            )  # fmt: skip
-        else:
-            image = _Image()
+            image = replace(parent, shell=[*parent.shell], env={**parent.env}, args={},
+                            files=[*parent.files])  # fmt: skip
         cmd_inherited = image.cmd is not None
         for instr in stage.instructions:
             keyword = instr.keyword
@@ -1079,12 +710,7 @@ def _resolve(stages: list[Stage], global_args: dict[str, str]) -> tuple[_Image, 
             elif keyword == "STOPSIGNAL":
                 image.stopsignal = instr
             elif keyword == "SHELL":
-                try:
-                    shell = json.loads(instr.value)
-                    if isinstance(shell, list) and shell and all(isinstance(w, str) for w in shell):
-                        image.shell = shell
-                except ValueError:
-                    pass
+                image.shell = _string_list(instr.value) or image.shell
             elif keyword == "WORKDIR":
                 image.workdir = posixpath.normpath(
                     posixpath.join(image.workdir, _expand(instr.value.strip(), image))
@@ -1120,14 +746,8 @@ def _command(instr: Instruction | None) -> _Cmd | None:
     if instr is None:
         return None
     value = instr.value.strip()
-    if value.startswith("["):
-        try:
-            loaded = json.loads(value)
-        except ValueError:
-            loaded = None
-        if isinstance(loaded, list) and all(isinstance(word, str) for word in loaded):
-            return _Cmd(instr, True, loaded, "")
-    return _Cmd(instr, False, [], value)
+    argv = _string_list(value) if value.startswith("[") else None
+    return _Cmd(instr, False, [], value) if argv is None else _Cmd(instr, True, argv, "")
 
 
 class _Checker:
@@ -1231,14 +851,8 @@ class _Checker:
     def shell_form(self, cmd: _Cmd, init: _Init | None, code: str) -> None:
         """ENTRYPOINT or CMD text that Docker runs as ``/bin/sh -c TEXT``."""
         shell = self.image.shell[0]
-        verdict = judge_sh(cmd.text, self.stop)
-        if verdict.kind == "exec":
-            for target in verdict.targets:
-                self.walk(target, [], init)
-            return
-        if verdict.kind in ("unknown", "neutral"):
-            return
-        if verdict.kind == "problem" and not (init is not None and init.group and init.grace):
+        verdict = self.follow(cmd.text, [], init, False, 0, shell)
+        if self.harmful(verdict, init):
             keyword = "ENTRYPOINT" if code == "PI001" else "CMD"
             if init is None:
                 what = f"{shell} becomes PID 1 and never forwards {signal_name(self.stop)}"
@@ -1250,8 +864,21 @@ class _Checker:
                 code,
                 f"shell-form {keyword}: {what}; use exec form {_suggest(cmd.text)}{ignored}",
             )
-        if init is None:
+
+    def follow(self, text: str, args: list[str], init: _Init | None, tail: bool, depth: int,
+               shell: str) -> Verdict:  # fmt: skip
+        """Judge the sh ``text``: follow the programs it execs, and note a missing init."""
+        verdict = judge_sh(text, self.stop)
+        for target in verdict.targets if verdict.kind == "exec" else []:
+            self.walk(target, args, init, tail, depth + 1)
+        if init is None and verdict.kind in ("problem", "handled"):
             self.no_init(shell)
+        return verdict
+
+    @staticmethod
+    def harmful(verdict: Verdict, init: _Init | None) -> bool:
+        """A command runs under the shell, and no pyinit --grace waits for it to end."""
+        return verdict.kind == "problem" and not (init is not None and init.group and init.grace)
 
     def no_init(self, program: str) -> None:
         self.report(
@@ -1342,12 +969,8 @@ class _Checker:
             )
 
     def sh_c(self, name: str, text: str, args: list[str], init: _Init | None, depth: int) -> None:
-        verdict = judge_sh(text, self.stop)
-        if verdict.kind == "exec":
-            for target in verdict.targets:
-                self.walk(target, args, init, depth=depth + 1)
-            return
-        if verdict.kind == "problem" and not (init is not None and init.group and init.grace):
+        verdict = self.follow(text, args, init, False, depth, name)
+        if self.harmful(verdict, init):
             self.report(
                 self.anchor,
                 "PI005",
@@ -1355,8 +978,6 @@ class _Checker:
                 f"{verdict.reason or 'runs as a child of the shell'}, so {self.middle(init)}; "
                 f"{self.advice(verdict)}",
             )
-        if init is None and verdict.kind in ("problem", "handled"):
-            self.no_init(name)
 
     def script(self, path: str, args: list[str], init: _Init | None, tail: bool,
                via_shell: str | None, depth: int) -> bool:  # fmt: skip
@@ -1381,11 +1002,8 @@ class _Checker:
         if display in self.seen_scripts:
             return True
         self.seen_scripts.add(display)
-        verdict = judge_sh(text, self.stop)
-        if verdict.kind == "exec":
-            for target in verdict.targets:
-                self.walk(target, args, init, tail, depth + 1)
-        elif verdict.kind == "problem" and not (init is not None and init.group and init.grace):
+        verdict = self.follow(text, args, init, tail, depth, posixpath.basename(path))
+        if self.harmful(verdict, init):
             self.report(
                 self.anchor,
                 "PI004",
@@ -1393,8 +1011,6 @@ class _Checker:
                 f"`{_short(verdict.text, 40)}` {verdict.reason or 'is not exec' + chr(39) + 'ed'}"
                 f", so {self.middle(init)}; {self.advice(verdict)}",
             )
-        if init is None and verdict.kind in ("problem", "handled"):
-            self.no_init(posixpath.basename(path))
         if verdict.kind == "problem" and verdict.text.split()[:1] in (['"$@"'], ["$@"]):
             self.walk(["$@"], args, init, tail, depth + 1)  # what "$@" runs has its own say
         return True
@@ -1449,15 +1065,10 @@ class _Checker:
 
 
 def _suggest_json(text: str) -> str:
-    try:
-        import ast
+    import ast
 
-        words = ast.literal_eval(text)
-        if isinstance(words, list) and all(isinstance(word, str) for word in words):
-            return _exec_form(words)
-    except (ValueError, SyntaxError):
-        pass
-    return '["..."]'
+    words = _string_list(text, ast.literal_eval)  # Python syntax: ['app', 'x'] is common
+    return _exec_form(words) if words else '["..."]'
 
 
 def _interpreter(text: str) -> list[str] | None:

@@ -29,19 +29,10 @@ PROG = "pyinit doctor"
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "yash", "hush", "busybox"})
 
 # Inits that reap every zombie and pass signals on. Value: how they forward.
-KNOWN_INITS = {
-    "pyinit": "pyinit",
-    "tini": "tini",
-    "tini-static": "tini",
-    "docker-init": "tini",  # `docker run --init` ships tini under this name
-    "dumb-init": "dumb-init",
-    "catatonit": "catatonit",
-    "s6-svscan": "s6",
-    "runsvdir": "runit",
-    "runit": "runit",
-    "systemd": "systemd",
-    "init": "init",
-}
+KNOWN_INITS = {"pyinit": "pyinit", "tini": "tini", "tini-static": "tini", "dumb-init": "dumb-init",
+               "docker-init": "tini",  # `docker run --init` ships tini under this name
+               "catatonit": "catatonit", "s6-svscan": "s6", "runsvdir": "runit", "runit": "runit",
+               "systemd": "systemd", "init": "init"}  # fmt: skip
 # Inits that put the child in its own session and signal its whole process group.
 GROUP_FORWARDERS = frozenset({"pyinit", "dumb-init"})
 
@@ -64,33 +55,18 @@ class _Parser(argparse.ArgumentParser):
 def _build_parser() -> _Parser:
     p = _Parser(
         prog=PROG,
-        description=(
-            "Explain how PID 1 (or PID) handles the stop signals, show its process tree, "
-            "zombies and processes a group-wide signal will miss."
-        ),
+        description="Explain how PID 1 (or PID) handles the stop signals, show its process "
+        "tree, zombies and processes a group-wide signal will miss.",
         epilog="Exit codes: 0 nothing wrong, 1 problems found, 2 usage error, "
         "3 cannot read the process.",
     )
-    p.add_argument(
-        "pid", nargs="?", help="process to examine (default: PID 1 of this PID namespace)"
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object for machines")
-    p.add_argument(
-        "--signals", action="store_true", help="print only the decoded signal masks of PID"
-    )
-    p.add_argument(
-        "--stopsignal",
-        metavar="SIG",
-        default=None,
-        help="the container's STOPSIGNAL (name or number); default SIGTERM",
-    )
-    p.add_argument(
-        "--wait",
-        metavar="SECONDS",
-        type=float,
-        default=0.5,
-        help="how long to watch zombies to see whether they get reaped (default 0.5)",
-    )
+    add = p.add_argument
+    add("pid", nargs="?", help="process to examine (default: PID 1 of this PID namespace)")
+    add("--json", action="store_true", help="print one JSON object for machines")
+    add("--signals", action="store_true", help="print only the decoded signal masks of PID")
+    add("--stopsignal", metavar="SIG", help="the container's STOPSIGNAL (default SIGTERM)")
+    add("--wait", metavar="SECONDS", type=float, default=0.5,
+        help="how long to watch zombies to see whether they get reaped (default 0.5)")  # fmt: skip
     return p
 
 
@@ -105,9 +81,7 @@ def _read(path: str) -> str:
 def read_status(pid: int) -> dict[str, str]:
     try:
         return procinfo.parse_status(_read(f"/proc/{pid}/status"))
-    except FileNotFoundError:
-        raise Unreadable(f"no such process: {pid}") from None
-    except ProcessLookupError:
+    except (FileNotFoundError, ProcessLookupError):
         raise Unreadable(f"no such process: {pid}") from None
     except PermissionError:
         raise Unreadable(f"permission denied reading /proc/{pid}/status") from None
@@ -120,7 +94,7 @@ def read_cmdline(pid: int) -> list[str]:
         raw = _read(f"/proc/{pid}/cmdline")
     except OSError:
         return []
-    return [a for a in raw.split("\0")][:-1] if raw.endswith("\0") else raw.split("\0")
+    return raw.split("\0")[:-1] if raw.endswith("\0") else raw.split("\0")
 
 
 def read_stat(pid: int) -> dict[str, Any] | None:
@@ -186,6 +160,10 @@ def nspid_chain(status: dict[str, str]) -> list[int]:
 # --------------------------------------------------------------------------- model
 
 
+def _command_text(cmdline: list[str], name: str) -> str:
+    return shlex.join(cmdline) if cmdline else f"[{name}]"
+
+
 @dataclass
 class Proc:
     pid: int
@@ -201,7 +179,7 @@ class Proc:
 
     @property
     def command(self) -> str:
-        return shlex.join(self.cmdline) if self.cmdline else f"[{self.name}]"
+        return _command_text(self.cmdline, self.name)
 
 
 @dataclass
@@ -238,43 +216,36 @@ class Report:
     kind: str
     kind_text: str
     stopsignal: str
-    signals: list[SignalReport]
-    tree: list[dict[str, Any]]
-    zombies: list[Zombie]
-    signal_group: int | None
-    outside_group: list[dict[str, Any]]
-    others_in_namespace: list[dict[str, Any]]
-    problems: list[str]
-    warnings: list[str]
-    notes: list[str]
+    signals: list[SignalReport] = field(default_factory=list)
+    tree: list[dict[str, Any]] = field(default_factory=list)
+    zombies: list[Zombie] = field(default_factory=list)
+    signal_group: int | None = None
+    outside_group: list[dict[str, Any]] = field(default_factory=list)
+    others_in_namespace: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     exit_code: int = 0
 
 
 # --------------------------------------------------------------------------- classification
 
 
-def _base(path: str) -> str:
-    return os.path.basename(path) if path else ""
-
-
-def classify(name: str, exe: str | None, cmdline: list[str], has_children: bool) -> str:
+def classify(name: str, exe: str | None, cmdline: list[str]) -> str:
     """The kind of process: pyinit, tini, dumb-init, ... , ``shell`` or ``app``."""
-    argv0 = _base(cmdline[0]) if cmdline else ""
-    exe_base = _base(exe or "")
+    argv0 = os.path.basename(cmdline[0]) if cmdline else ""
+    exe_base = os.path.basename(exe or "")
     if name == "pyinit" or argv0 == "pyinit":
         return "pyinit"
     if argv0.startswith("python") or exe_base.startswith("python"):
         args = cmdline[1:]
-        if args[:2] == ["-m", "pyinit"] or (args and _base(args[0]) == "pyinit"):
+        module = args[args.index("-m") + 1 :][:1] if "-m" in args else []
+        if (args and os.path.basename(args[0]) == "pyinit") or module == ["pyinit"]:
             return "pyinit"
-        if "-m" in args and "pyinit" in args:
-            i = args.index("-m")
-            if i + 1 < len(args) and args[i + 1] == "pyinit":
-                return "pyinit"
     for cand in (argv0, name, exe_base):
         if cand in KNOWN_INITS:
             return KNOWN_INITS[cand]
-    if argv0 == "busybox" and len(cmdline) > 1 and _base(cmdline[1]) in SHELLS:
+    if argv0 == "busybox" and len(cmdline) > 1 and os.path.basename(cmdline[1]) in SHELLS:
         return "shell"
     if argv0 in SHELLS or name in SHELLS:
         if name == "busybox" and argv0 not in SHELLS:
@@ -345,21 +316,8 @@ def _tree_rows(procs: dict[int, Proc], root: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def walk(pid: int, depth: int) -> None:
-        p = procs[pid]
-        rows.append(
-            {
-                "pid": p.pid,
-                "nspid": p.nspid,
-                "ppid": p.ppid,
-                "depth": depth,
-                "state": p.state,
-                "pgid": p.pgid,
-                "sid": p.sid,
-                "name": p.name,
-                "cmdline": p.cmdline,
-            }
-        )
-        for c in p.children:
+        rows.append({**_brief(procs[pid]), "depth": depth})
+        for c in procs[pid].children:
             walk(c, depth + 1)
 
     if root in procs:
@@ -399,74 +357,82 @@ def _exe(pid: int) -> str | None:
         return None
 
 
-def examine(pid: int, stopsignal: int, stop_given: bool, wait: float) -> Report:
+def _by_age(procs: list[Proc]) -> list[Proc]:
+    """Live processes, oldest first: the main child comes before orphans re-parented later."""
+    return sorted((p for p in procs if p.state != "zombie"), key=lambda p: (p.start, p.pid))
+
+
+def examine(pid: int, stopsignal: int, wait: float) -> Report:
     status = read_status(pid)
     chain = nspid_chain(status)
     nspid = chain[-1] if chain else pid
     is_ns_init = nspid == 1
-    mine = ns_inode(os.getpid())
     theirs = ns_inode(pid)
-    same_ns = mine is not None and mine == theirs
+    same_ns = theirs is not None and ns_inode(os.getpid()) == theirs
     cmdline = read_cmdline(pid)
     name = status.get("Name", "?")
     exe = _exe(pid)
-
     try:
         procs = snapshot()
     except Exception as e:  # psutil errors, /proc races
         raise Unreadable(f"cannot list processes: {e}") from None
     if pid not in procs:
         raise Unreadable(f"process {pid} went away while examining it")
-    me = procs[pid]
-    kind = classify(name, exe, cmdline, bool(me.children))
-
-    problems: list[str] = []
-    warnings: list[str] = []
-    notes: list[str] = []
+    kind = classify(name, exe, cmdline)
+    r = Report(
+        pid=pid, nspid=nspid, is_ns_init=is_ns_init, same_namespace=same_ns, name=name, exe=exe,
+        cmdline=cmdline, kind=kind, kind_text=_kind_text(kind),
+        stopsignal=procinfo.signal_name(stopsignal), tree=_tree_rows(procs, pid),
+    )  # fmt: skip
     who = "PID 1" if is_ns_init else f"pid {pid}"
-
     if not is_ns_init:
-        notes.append(
+        r.notes.append(
             f"pid {pid} is not PID 1 of its PID namespace (it is pid {nspid} there): "
             "the kernel treats its signals as for any process"
         )
     if not os.path.exists("/proc/self") or (
         os.readlink("/proc/self") != str(os.getpid()) and same_ns
     ):
-        notes.append("/proc is not mounted for this PID namespace; pids may be someone else's")
+        r.notes.append("/proc is not mounted for this PID namespace; pids may be someone else's")
 
-    # What PID 1 is.
-    kids = [procs[c] for c in me.children]
-    # Oldest first: the main child comes before orphans re-parented to PID 1 later.
-    live_kids = sorted((k for k in kids if k.state != "zombie"), key=lambda k: (k.start, k.pid))
+    live_kids = _by_age([procs[c] for c in procs[pid].children])
     if kind == "shell" and live_kids:
         kid = live_kids[0]
-        problems.append(
+        r.problems.append(
             f"{who} is a shell ({name}) running the app as child pid {kid.pid} "
             f"({kid.command}) instead of exec'ing it: `docker stop` signals the shell, "
             "which does not pass the signal on. Use `exec` in the script, the exec form "
             'ENTRYPOINT ["app", ...], or run it under pyinit'
         )
     elif kind == "shell":
-        warnings.append(f"{who} is a shell ({name}); make sure it `exec`s the application")
+        r.warnings.append(f"{who} is a shell ({name}); make sure it `exec`s the application")
     elif kind == "app" and is_ns_init:
-        warnings.append(
+        r.warnings.append(
             "PID 1 is the application itself: it must handle the stop signal and reap orphaned "
             "zombies on its own; run it under an init (pyinit -- app) to get both"
         )
+    _check_signals(r, status, stopsignal, shell_waits=kind == "shell" and bool(live_kids))
+    desc = descendants(procs, pid)
+    _check_zombies(r, procs, [z for z in desc if procs[z].state == "zombie"], wait)
+    _check_group(r, procs, desc, live_kids)
+    if is_ns_init:
+        _check_others(r, procs, set(desc) | {pid}, theirs)
+    r.exit_code = EXIT_PROBLEMS if r.problems else EXIT_OK
+    return r
 
-    # Signals.
-    stop_name = procinfo.signal_name(stopsignal)
+
+def _check_signals(r: Report, status: dict[str, str], stopsignal: int, shell_waits: bool) -> None:
+    """How the examined process takes the stop signal and the other usual ones."""
+    who = "PID 1" if r.is_ns_init else f"pid {r.pid}"
     wanted = [procinfo.signal_number(n) for n in CORE_SIGNALS]
     if stopsignal not in wanted:
         wanted.insert(0, stopsignal)
-    sigs: list[SignalReport] = []
-    in_wait, waited = sigtimedwait_set(pid)
+    in_wait, waited = sigtimedwait_set(r.pid)
     if in_wait and waited is not None:
-        blk = procinfo.parse_mask(status.get("SigBlk", "0")) | waited
-        status = dict(status, SigBlk=format(sum(1 << (n - 1) for n in blk), "016x"))
+        blocked = procinfo.parse_mask(status.get("SigBlk", "0")) | waited
+        status = dict(status, SigBlk=procinfo.mask_hex(blocked))
         among = [procinfo.signal_name(n) for n in wanted if n in waited]
-        notes.append(
+        r.notes.append(
             f"{who} is waiting in sigtimedwait() for {len(waited)} signals"
             f"{' (among them ' + ' '.join(among) + ')' if among else ''}; "
             "they count as blocked (the kernel hides them from SigBlk meanwhile)"
@@ -474,59 +440,46 @@ def examine(pid: int, stopsignal: int, stop_given: bool, wait: float) -> Report:
     for num in wanted:
         state = procinfo.signal_state(status, num)
         pending = procinfo.is_pending(status, num)
-        text, sev = procinfo.meaning(
-            num, state, pid1=is_ns_init, pending=pending, stop=num == stopsignal
-        )
+        stop = num == stopsignal
+        text, sev = procinfo.meaning(num, state, pid1=r.is_ns_init, pending=pending, stop=stop)
         if in_wait and waited is None and state == "default":
             text = (
                 f"{who} sleeps in sigtimedwait(), which hides the signals it waits for from "
                 f"SigBlk; could not read which (needs ptrace access): {text}"
             )
             sev = "warn" if sev == "problem" else sev
-        if kind == "shell" and live_kids and num == stopsignal and state == "caught":
+        if shell_waits and stop and state == "caught":
             text += " (but a shell runs its trap only after the foreground child exits)"
             sev = "warn" if sev == "ok" else sev
-        sigs.append(
-            SignalReport(
-                signal=procinfo.signal_name(num),
-                number=num,
-                state=state,
-                blocked=procinfo.is_blocked(status, num),
-                pending=pending,
-                severity=sev,
-                meaning=text,
-            )
-        )
+        name = procinfo.signal_name(num)
+        blocked = procinfo.is_blocked(status, num)
+        r.signals.append(SignalReport(name, num, state, blocked, pending, sev, text))
         # Only the stop signal goes into the verdict; the others stay in the table.
-        if num == stopsignal and sev == "problem":
-            problems.append(f"the stop signal {procinfo.signal_name(num)}: {text}")
-        elif num == stopsignal and sev == "warn":
-            warnings.append(f"the stop signal {procinfo.signal_name(num)}: {text}")
+        if stop and sev != "ok":
+            (r.problems if sev == "problem" else r.warnings).append(
+                f"the stop signal {name}: {text}"
+            )
 
-    # Zombies.
-    desc = descendants(procs, pid)
-    zombie_pids = [z for z in desc if procs[z].state == "zombie"]
-    still: set[int] = set(zombie_pids)
-    if zombie_pids and wait > 0:
-        import psutil
 
-        deadline = time.monotonic() + wait
-        while still and time.monotonic() < deadline:
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
-            for z in list(still):
-                try:
-                    if psutil.Process(z).status() != psutil.STATUS_ZOMBIE:
-                        still.discard(z)
-                except psutil.Error:
+def _check_zombies(r: Report, procs: dict[int, Proc], zombie_pids: list[int], wait: float) -> None:
+    """Watch the zombies for ``wait`` seconds; the ones left are not being reaped."""
+    import psutil
+
+    still = set(zombie_pids)
+    deadline = time.monotonic() + wait
+    while still and time.monotonic() < deadline:
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        for z in list(still):
+            try:
+                if psutil.Process(z).status() != psutil.STATUS_ZOMBIE:
                     still.discard(z)
-    zombies: list[Zombie] = []
+            except psutil.Error:
+                still.discard(z)
     for z in zombie_pids:
         zp = procs[z]
         parent = procs.get(zp.ppid)
         pname = parent.name if parent else "?"
-        parent_kind = (
-            classify(parent.name, _exe(parent.pid), parent.cmdline, True) if parent else "app"
-        )
+        parent_kind = classify(parent.name, _exe(parent.pid), parent.cmdline) if parent else "app"
         if z not in still:
             reaps, why = True, "reaped while doctor watched"
         elif read_wchan(zp.ppid).startswith("do_wait"):
@@ -539,112 +492,66 @@ def examine(pid: int, stopsignal: int, stop_given: bool, wait: float) -> Report:
                 f"still a zombie after {wait:g} s: its parent pid {zp.ppid} ({pname}) "
                 "does not wait() for it"
             )
-            if zp.ppid == pid and is_ns_init and parent_kind not in KNOWN_INITS.values():
+            if zp.ppid == r.pid and r.is_ns_init and parent_kind not in KNOWN_INITS.values():
                 why += "; PID 1 must reap orphans, and this one does not"
-        zombies.append(
-            Zombie(
-                pid=z,
-                nspid=zp.nspid,
-                name=zp.name,
-                parent_pid=zp.ppid,
-                parent_name=pname,
-                parent_reaps=reaps,
-                why=why,
-            )
-        )
+        r.zombies.append(Zombie(z, zp.nspid, zp.name, zp.ppid, pname, reaps, why))
         if not reaps:
-            problems.append(f"zombie pid {z} ({zp.name}): {why}")
+            r.problems.append(f"zombie pid {z} ({zp.name}): {why}")
 
-    # Who a group-wide signal will miss.
-    init_kids = live_kids
+
+def _check_group(r: Report, procs: dict[int, Proc], desc: list[int], kids: list[Proc]) -> None:
+    """Who a signal to the main child's process group (what inits forward) will miss."""
     skip: set[int] = set()
-    if (
-        kind == "pyinit"
-        and len(live_kids) == 1
-        and exe
-        and _exe(live_kids[0].pid) == exe
-        and classify(live_kids[0].name, exe, live_kids[0].cmdline, True) == "pyinit"
-        and live_kids[0].cmdline == cmdline
-    ):
-        # The single-file build: PyInstaller's bootloader is PID 1 and hands each signal to
-        # its child, the same binary, which is pyinit proper.
-        inner = live_kids[0]
-        notes.append(
-            f"{who} is the bootloader of the single-file pyinit; pyinit itself is pid "
-            f"{inner.pid}, and the bootloader passes signals on to it"
-        )
-        init_kids = sorted(
-            (procs[c] for c in inner.children if procs[c].state != "zombie"),
-            key=lambda k: (k.start, k.pid),
-        )
-        skip.add(inner.pid)
-    ref: Proc | None = me
-    if kind in GROUP_FORWARDERS or (kind in KNOWN_INITS.values() and live_kids):
-        ref = init_kids[0] if init_kids else None
-    group = ref.pgid if ref else None
-    outside: list[dict[str, Any]] = []
-    if ref is not None:
-        for d in desc:
-            p = procs[d]
-            if p.state == "zombie" or p.pid == ref.pid or p.pid in skip:
-                continue
-            if p.pgid != ref.pgid:
-                outside.append(_brief(p))
-    if outside and ref is not None:
+    if r.kind == "pyinit" and len(kids) == 1 and r.exe and _exe(kids[0].pid) == r.exe:
+        inner = kids[0]
+        if classify(inner.name, r.exe, inner.cmdline) == "pyinit" and inner.cmdline == r.cmdline:
+            # The single-file build: PyInstaller's bootloader is PID 1 and hands each signal
+            # to its child, the same binary, which is pyinit proper.
+            who = "PID 1" if r.is_ns_init else f"pid {r.pid}"
+            r.notes.append(
+                f"{who} is the bootloader of the single-file pyinit; pyinit itself is pid "
+                f"{inner.pid}, and the bootloader passes signals on to it"
+            )
+            kids = _by_age([procs[c] for c in inner.children])
+            skip.add(inner.pid)
+    ref: Proc | None = procs[r.pid]
+    if r.kind in GROUP_FORWARDERS or (r.kind in KNOWN_INITS.values() and kids):
+        ref = kids[0] if kids else None
+    if ref is None:
+        return
+    r.signal_group = ref.pgid
+    for d in desc:
+        p = procs[d]
+        if p.state != "zombie" and p.pid != ref.pid and p.pid not in skip and p.pgid != ref.pgid:
+            r.outside_group.append(_brief(p))
+    if r.outside_group:
+        outside = r.outside_group
         names = ", ".join(f"{o['pid']} ({o['name']}, pgid {o['pgid']})" for o in outside[:5])
         if len(outside) > 5:
             names += f" and {len(outside) - 5} more"
-        whose = "of PID 1" if ref.pid == pid else f"of the main child pid {ref.pid}"
-        warnings.append(
-            f"{len(outside)} process(es) outside process group {group} {whose}: a signal "
+        whose = "of PID 1" if ref.pid == r.pid else f"of the main child pid {ref.pid}"
+        r.warnings.append(
+            f"{len(outside)} process(es) outside process group {ref.pgid} {whose}: a signal "
             f"sent to that group (what pyinit and dumb-init forward) will miss {names}; "
             "they are SIGKILLed when PID 1 exits"
         )
 
-    # Processes of the same namespace that are not under PID 1 (docker exec sessions...).
-    others: list[dict[str, Any]] = []
-    if is_ns_init:
-        mine_chain = set()
-        cur: int | None = os.getpid()
-        while cur and cur in procs and cur not in mine_chain:
-            mine_chain.add(cur)
-            cur = procs[cur].ppid
-        inside = set(desc) | {pid}
-        target_ns = theirs
-        for p in procs.values():
-            if p.pid in inside or p.pid in mine_chain:
-                continue
-            if target_ns is not None and ns_inode(p.pid) == target_ns:
-                others.append(_brief(p))
-        if others:
-            notes.append(
-                f"{len(others)} other process(es) in this PID namespace are not under PID 1 "
-                "(docker exec sessions?): PID 1 does not signal them"
-            )
 
-    report = Report(
-        pid=pid,
-        nspid=nspid,
-        is_ns_init=is_ns_init,
-        same_namespace=same_ns,
-        name=name,
-        exe=exe,
-        cmdline=cmdline,
-        kind=kind,
-        kind_text=_kind_text(kind),
-        stopsignal=stop_name,
-        signals=sigs,
-        tree=_tree_rows(procs, pid),
-        zombies=zombies,
-        signal_group=group,
-        outside_group=outside,
-        others_in_namespace=others,
-        problems=problems,
-        warnings=warnings,
-        notes=notes,
-    )
-    report.exit_code = EXIT_PROBLEMS if problems else EXIT_OK
-    return report
+def _check_others(r: Report, procs: dict[int, Proc], inside: set[int], ns: int | None) -> None:
+    """Processes of PID 1's namespace that are not under it (docker exec sessions...)."""
+    mine: set[int] = set()  # doctor and its parents
+    cur: int | None = os.getpid()
+    while cur and cur in procs and cur not in mine:
+        mine.add(cur)
+        cur = procs[cur].ppid
+    for p in procs.values():
+        if p.pid not in inside and p.pid not in mine and ns is not None and ns_inode(p.pid) == ns:
+            r.others_in_namespace.append(_brief(p))
+    if r.others_in_namespace:
+        r.notes.append(
+            f"{len(r.others_in_namespace)} other process(es) in this PID namespace are not "
+            "under PID 1 (docker exec sessions?): PID 1 does not signal them"
+        )
 
 
 # --------------------------------------------------------------------------- output
@@ -659,7 +566,7 @@ def render(r: Report) -> str:
     where = "PID 1 of its PID namespace" if r.is_ns_init else "not PID 1 of its PID namespace"
     host = "" if r.pid == r.nspid else f", pid {r.pid} seen from here"
     out.append(f"pid {r.nspid}: {r.name} ({where}{host})")
-    out.append(f"  command: {shlex.join(r.cmdline) if r.cmdline else '[' + r.name + ']'}")
+    out.append(f"  command: {_command_text(r.cmdline, r.name)}")
     out.append(f"  is:      {r.kind_text}")
     out.append("")
     rule = (
@@ -676,7 +583,7 @@ def render(r: Report) -> str:
     out.append(f"  {'PID':<16} {'STATE':<9} {'PGID':>6} {'SID':>6}  COMMAND")
     for row in r.tree:
         indent = "  " * row["depth"]
-        cmd = shlex.join(row["cmdline"]) if row["cmdline"] else f"[{row['name']}]"
+        cmd = _command_text(row["cmdline"], row["name"])
         if len(cmd) > 70:
             cmd = cmd[:67] + "..."
         pid = _pid_label(row["pid"], row["nspid"])
@@ -698,7 +605,7 @@ def render(r: Report) -> str:
             for o in r.outside_group:
                 out.append(
                     f"  pid {_pid_label(o['pid'], o['nspid'])} pgid {o['pgid']} sid {o['sid']}: "
-                    f"{shlex.join(o['cmdline']) if o['cmdline'] else o['name']}"
+                    f"{_command_text(o['cmdline'], o['name'])}"
                 )
         else:
             out.append(f"Every process under it is in process group {r.signal_group}")
@@ -742,7 +649,7 @@ def signals_only(pid: int) -> dict[str, Any]:
     in_wait, waited = sigtimedwait_set(pid)
     if in_wait:
         masks["sigtimedwait"] = {
-            "hex": format(sum(1 << (n - 1) for n in waited), "016x") if waited else "?",
+            "hex": procinfo.mask_hex(waited) if waited else "?",
             "signals": [procinfo.signal_name(n) for n in sorted(waited or ())],
         }
     return {
@@ -801,7 +708,7 @@ def main(argv: list[str]) -> int:
         if args.signals:
             data = signals_only(target)
             return _emit(json.dumps(data, indent=2) if args.json else render_signals(data), 0)
-        report = examine(target, stopsig, args.stopsignal is not None, args.wait)
+        report = examine(target, stopsig, args.wait)
         if target != (pid or 1):
             report.notes.insert(0, f"{pid} is a thread of process {target}; examined {target}")
     except Unreadable as e:

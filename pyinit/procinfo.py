@@ -8,116 +8,30 @@
 
 from __future__ import annotations
 
-import signal as _signal
+import _signal
+
+from pyinit import signals
 
 MASK_FIELDS = ("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
 
-#: Highest signal number on Linux.
-NSIG_MAX = 64
-
-# The names below are the generic Linux numbering (x86, arm, arm64, riscv, s390, powerpc).
-# On other architectures the table is corrected from the ``signal`` module at import.
-_GENERIC = {
-    1: "SIGHUP",
-    2: "SIGINT",
-    3: "SIGQUIT",
-    4: "SIGILL",
-    5: "SIGTRAP",
-    6: "SIGABRT",
-    7: "SIGBUS",
-    8: "SIGFPE",
-    9: "SIGKILL",
-    10: "SIGUSR1",
-    11: "SIGSEGV",
-    12: "SIGUSR2",
-    13: "SIGPIPE",
-    14: "SIGALRM",
-    15: "SIGTERM",
-    16: "SIGSTKFLT",
-    17: "SIGCHLD",
-    18: "SIGCONT",
-    19: "SIGSTOP",
-    20: "SIGTSTP",
-    21: "SIGTTIN",
-    22: "SIGTTOU",
-    23: "SIGURG",
-    24: "SIGXCPU",
-    25: "SIGXFSZ",
-    26: "SIGVTALRM",
-    27: "SIGPROF",
-    28: "SIGWINCH",
-    29: "SIGIO",
-    30: "SIGPWR",
-    31: "SIGSYS",
-}
-
-# Aliases accepted when parsing a name.
-_ALIASES = {"SIGPOLL": "SIGIO", "SIGIOT": "SIGABRT", "SIGCLD": "SIGCHLD"}
-
-
-def _build_table() -> dict[int, str]:
-    if int(_signal.SIGUSR1) == 10 and int(_signal.SIGCHLD) == 17:
-        table = dict(_GENERIC)
-    else:  # mips, sparc, alpha, parisc: trust the C library's numbering
-        table = {}
-        for sig in _signal.Signals:
-            if 0 < sig.value < 32 and not sig.name.startswith("SIGRT"):
-                table.setdefault(sig.value, sig.name)
-    rtmin = int(getattr(_signal, "SIGRTMIN", 34))
-    rtmax = int(getattr(_signal, "SIGRTMAX", 64))
-    for num in range(32, NSIG_MAX + 1):
-        if num < rtmin:
-            # glibc keeps 32 and 33 for its threads; they have no name of their own.
-            table[num] = f"SIG{num}"
-        elif num == rtmin:
-            table[num] = "SIGRTMIN"
-        elif num == rtmax:
-            table[num] = "SIGRTMAX"
-        else:
-            table[num] = f"SIGRTMIN+{num - rtmin}"
-    return table
-
-
-SIGNAL_NAMES: dict[int, str] = _build_table()
-_BY_NAME: dict[str, int] = {name: num for num, name in SIGNAL_NAMES.items()}
-_RTMIN = next(num for num, name in SIGNAL_NAMES.items() if name == "SIGRTMIN")
-_RTMAX = next(num for num, name in SIGNAL_NAMES.items() if name == "SIGRTMAX")
-
 
 def signal_name(num: int) -> str:
-    """``15`` -> ``"SIGTERM"``; unknown numbers become ``"SIG<n>"``."""
-    return SIGNAL_NAMES.get(num, f"SIG{num}")
+    """``15`` -> ``"SIGTERM"``; 32 and 33, which glibc keeps for itself, are ``"SIG32"``."""
+    return signals.signal_name(num) if num in signals.VALID else f"SIG{num}"
 
 
 def signal_number(text: str) -> int:
-    """Parse ``"TERM"``, ``"SIGTERM"``, ``"sigterm"``, ``"15"``, ``"RTMIN+3"`` or ``"SIGRTMAX-1"``.
+    """``"TERM"``, ``"sigterm"``, ``"15"``, ``"RTMIN+3"``, ``"SIG33"`` -> the number.
 
-    Raises ``ValueError`` with a one-line message for anything else.
+    Raises ``ValueError`` with a one-line message for anything else (0 included).
     """
-    raw = text.strip()
-    if not raw:
-        raise ValueError("empty signal name")
-    if raw.isdigit():
-        num = int(raw)
-        if 1 <= num <= NSIG_MAX:
-            return num
-        raise ValueError(f"signal number out of range 1-{NSIG_MAX}: {raw}")
-    name = raw.upper()
-    if not name.startswith("SIG"):
-        name = "SIG" + name
-    name = _ALIASES.get(name, name)
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    for base, num in (("SIGRTMIN", _RTMIN), ("SIGRTMAX", _RTMAX)):
-        for sign in ("+", "-"):
-            prefix = base + sign
-            if name.startswith(prefix) and name[len(prefix) :].isdigit():
-                off = int(name[len(prefix) :])
-                value = num + off if sign == "+" else num - off
-                if _RTMIN <= value <= _RTMAX:
-                    return value
-                raise ValueError(f"real-time signal out of range: {raw}")
-    raise ValueError(f"unknown signal: {raw}")
+    word = text.strip().upper()
+    digits = word[3:] if word.startswith("SIG") else word
+    if digits.isdigit():
+        if 1 <= int(digits) <= signals.SIGRTMAX:
+            return int(digits)
+        raise ValueError(f"signal number out of range 1-{signals.SIGRTMAX}: {text.strip()}")
+    return signals.parse_signal(text)
 
 
 def parse_mask(hexmask: str) -> frozenset[int]:
@@ -131,14 +45,12 @@ def parse_mask(hexmask: str) -> frozenset[int]:
         raise ValueError(f"not a hex signal mask: {hexmask!r}") from None
     if value < 0:
         raise ValueError(f"not a hex signal mask: {hexmask!r}")
-    out = set()
-    bit = 1
-    while value:
-        if value & 1:
-            out.add(bit)
-        value >>= 1
-        bit += 1
-    return frozenset(out)
+    return frozenset(n + 1 for n in range(value.bit_length()) if value >> n & 1)
+
+
+def mask_hex(signums: frozenset[int] | set[int]) -> str:
+    """The other way: ``{2, 15}`` -> ``"0000000000004002"``."""
+    return format(sum(1 << (n - 1) for n in signums), "016x")
 
 
 def mask_names(hexmask: str) -> list[str]:
@@ -154,11 +66,6 @@ def parse_status(text: str) -> dict[str, str]:
         if sep:
             out[key.strip()] = value.strip()
     return out
-
-
-def decode_masks(status: dict[str, str]) -> dict[str, list[str]]:
-    """``{"SigCgt": ["SIGINT", "SIGTERM"], ...}`` for each mask field present in ``status``."""
-    return {f: mask_names(status[f]) for f in MASK_FIELDS if f in status}
 
 
 def disposition(status: dict[str, str], signum: int) -> str:
@@ -191,11 +98,9 @@ def signal_state(status: dict[str, str], signum: int) -> str:
     return disp
 
 
-def _fatal_default(signum: int) -> bool:
-    """Does the default action end the process (terminate or core dump)?"""
-    name = signal_name(signum)
-    return name not in ("SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
-                        "SIGWINCH")  # fmt: skip
+# Signals whose default action is not to end the process (ignore, stop or continue).
+_HARMLESS_DEFAULT = {signals.SIGCHLD, signals.SIGCONT, signals.SIGSTOP, *signals.JOB_CONTROL,
+                     _signal.SIGURG, _signal.SIGWINCH}  # fmt: skip
 
 
 def meaning(
@@ -213,7 +118,7 @@ def meaning(
     )
     bad = "problem" if stop else "warn"
     name = signal_name(signum)
-    if signum in (9, 19):  # SIGKILL, SIGSTOP
+    if signum in (signals.SIGKILL, signals.SIGSTOP):
         return f"{name} cannot be caught, blocked or ignored", "ok"
     if state == "caught":
         if pending:
@@ -242,7 +147,7 @@ def meaning(
             f"default action, and PID 1 gets none: the kernel drops {name}; {consequence}",
             bad,
         )
-    if _fatal_default(signum):
+    if signum not in _HARMLESS_DEFAULT:
         return f"default action: {name} ends the process at once (no clean shutdown)", "ok"
     return f"default action: {name} does not end the process", "warn"
 

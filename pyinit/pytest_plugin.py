@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -143,11 +143,9 @@ class Pid1Timeout(AssertionError):
 
 
 def _signum(sig: str | int) -> int:
-    if isinstance(sig, int):
-        return sig
-    from .procinfo import signal_number
+    from pyinit.signals import parse_signal  # lazily: the plugin loads in every pytest run
 
-    return signal_number(sig)
+    return sig if isinstance(sig, int) else parse_signal(sig)
 
 
 def _nspid(pid: int) -> int:
@@ -162,7 +160,7 @@ def _nspid(pid: int) -> int:
 
 
 class Pid1Process:
-    """A command running under pyinit as PID 1 of its own PID namespace."""
+    """A command running under pyinit as PID 1 of its own PID namespace (see ``Pid1.run``)."""
 
     def __init__(
         self,
@@ -262,7 +260,7 @@ class Pid1Process:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                text = b"".join(d for _, d in self._chunks).decode("utf-8", errors="replace")
+                text = self.output  # (the lock is re-entrant)
                 m = rx.search(text)
                 if m:
                     return m
@@ -322,9 +320,7 @@ class Pid1Process:
         for p in kids:
             try:
                 with p.oneshot():
-                    status = p.status()
-                    name = p.name()
-                    ppid = p.ppid()
+                    status, name, ppid = p.status(), p.name(), p.ppid()
                     try:
                         cmdline = tuple(p.cmdline())
                     except psutil.ZombieProcess:
@@ -378,12 +374,9 @@ class Pid1Process:
             end = time.monotonic() + 0.15
             while time.monotonic() < end and any(p.status == "zombie" for p in look()):
                 time.sleep(_POLL)
-        name = None
-        if signal is not None:
-            num = _signum(signal)
-            from .procinfo import signal_name
+        from pyinit.signals import signal_name
 
-            name = signal_name(num)
+        name = None if signal is None else signal_name(_signum(signal))
         t0 = time.monotonic()
         if signal is not None and self.pid is not None:
             self.signal(signal)
@@ -454,12 +447,11 @@ class Pid1Process:
 
     def _kill_namespace(self) -> None:
         """SIGKILL PID 1 (the kernel then kills the whole namespace), then unshare if need be."""
-        import signal as _sig
         import subprocess
 
         if self.pid is not None:
             try:
-                os.kill(self.pid, _sig.SIGKILL)
+                os.kill(self.pid, 9)  # SIGKILL
             except (ProcessLookupError, PermissionError):
                 pass
             try:
@@ -502,30 +494,15 @@ class Pid1:
     def __init__(self) -> None:
         self.started: list[Pid1Process] = []
 
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        init_args: Sequence[str] = (),
-        grace: float | None = 1.0,
-        env: dict[str, str] | None = None,
-        cwd: str | os.PathLike[str] | None = None,
-        start_timeout: float = 10.0,
-    ) -> Pid1Process:
+    def run(self, argv: Sequence[str], **options: Any) -> Pid1Process:
         """Start ``argv`` as ``unshare ... python -m pyinit [init_args] --grace G -- argv``.
 
-        ``grace`` (seconds, default 1; None leaves pyinit's default) is how long pyinit
-        waits for the other processes once the command has exited, so that ``stop()`` can
-        see who outlives it. ``init_args`` are extra pyinit options (``["-r", "TERM:INT"]``).
+        Options: ``grace`` (seconds, default 1; None leaves pyinit's default) is how long
+        pyinit waits for the other processes once the command has exited, so that ``stop()``
+        can see who outlives it; ``init_args`` are extra pyinit options (``["-r",
+        "TERM:INT"]``); ``env``, ``cwd``; ``start_timeout`` (default 10 s).
         """
-        proc = Pid1Process(
-            argv,
-            init_args=init_args,
-            grace=grace,
-            env=env,
-            cwd=cwd,
-            start_timeout=start_timeout,
-        )
+        proc = Pid1Process(argv, **options)
         self.started.append(proc)
         return proc
 

@@ -300,6 +300,9 @@ def test_ignore_comment_only_covers_the_next_instruction(tmp_path):
         ("if true; then", "unknown", 0),
         ("app # exec in a comment", "problem", 1),
         ("command -v app >/dev/null\nexec app", "exec", 0),
+        ("migrate\nexec 2>&1 app", "exec", 0),
+        ('[[ -n "$DEBUG" ]] && set -x\nexec app', "exec", 0),
+        ("(( n > 1 )) && app", "problem", 1),
     ],
 )
 def test_judge_sh(script, kind, line):

@@ -376,7 +376,7 @@ def test_closed_stdout_is_no_traceback(shell_pid1):
         (["0"], 2, "PID must be a positive number, got '0'"),
         (["-5"], 2, ""),
         (["1", "2"], 2, "unrecognized arguments: 2"),
-        (["--stopsignal", "FOO"], 2, "--stopsignal: unknown signal: FOO"),
+        (["--stopsignal", "FOO"], 2, "--stopsignal: 'FOO' is not a signal name or number"),
         (["--wait", "x"], 2, "--wait"),
         (["99999999"], 3, "no such process: 99999999"),
         (["--signals", "99999999"], 3, "no such process: 99999999"),
@@ -451,7 +451,7 @@ def test_states_from_canned_status():
     assert procinfo.signal_state(st, 1) == "blocked"
     assert procinfo.signal_state(st, 15) == "default"
     assert procinfo.is_pending(st, 15) and not procinfo.is_pending(st, 2)
-    assert procinfo.decode_masks(st)["ShdPnd"] == ["SIGTERM"]
+    assert procinfo.mask_names(st["ShdPnd"]) == ["SIGTERM"]
     _, sev = procinfo.meaning(15, "default", pid1=True)
     assert sev == "problem"
     _, sev = procinfo.meaning(15, "default", pid1=False)

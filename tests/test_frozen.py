@@ -25,7 +25,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BINARY = REPO / "dist" / "pyinit"
-SOURCES = [*REPO.glob("pyinit/*.py"), *REPO.glob("packaging/*")]
+SOURCES = [*REPO.glob("pyinit/*.py"), *REPO.glob("packaging/*"), *REPO.glob("packaging/*/*")]
 SIZE_BUDGET = 8_000_000  # bytes
 RSS_BUDGET_KB = 16_000
 T = TypeVar("T")
@@ -72,6 +72,16 @@ def pid1(frozen: Path) -> Path:
     if reason:
         pytest.skip(reason)
     return frozen
+
+
+#: A line only our patched bootloader (packaging/bootloader/) contains; without it dist/pyinit
+#: was built with PyInstaller's stock bootloader (build-binary's fallback, --stock-bootloader).
+PATCHED_MARKER = b"[pyinit] error: cannot unpack: no writable temporary directory"
+
+
+def has_patched_bootloader(binary: Path) -> bool:
+    with open(binary, "rb") as file:
+        return PATCHED_MARKER in file.read(1 << 20)  # the bootloader is the first ~100 kB
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -342,32 +352,56 @@ def test_unpacks_into_tmpdir_and_cleans_up(frozen: Path, tmp_path: Path) -> None
     assert list(tmp.iterdir()) == []
 
 
-@pytest.mark.parametrize(
-    ("mount_options", "code", "message"),
-    [
-        ("ro", 255, "Could not create temporary directory"),
-        ("noexec", 127, "failed to map segment from shared object"),
-    ],
+#: The one line of the patched bootloader when it finds nowhere to unpack (exit 255).
+NO_TMP_LINE = (
+    "[pyinit] error: cannot unpack: no writable temporary directory that allows exec "
+    "($TMPDIR, /tmp, /var/tmp, /usr/tmp); mount one at /tmp (docker/podman run --tmpfs "
+    "/tmp:exec; Kubernetes: an emptyDir volume) or set TMPDIR to one"
 )
-def test_unwritable_or_noexec_tmp_fails_in_one_line(
-    pid1: Path, mount_options: str, code: int, message: str
-) -> None:
-    """What a read-only root filesystem without a writable, exec-able /tmp looks like."""
-    mounts = " && ".join(
-        f"mount -t tmpfs -o {mount_options} tmpfs {d}"
-        for d in ("/tmp", "/var/tmp", "/usr/tmp")
-        if os.path.isdir(d)
+EXIT_NO_TMP = 255
+
+
+def run_with_tmp_mounts(
+    binary: Path, mounts: dict[str, str], *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``binary ARGS`` in a private mount namespace with a tmpfs (``mount -o`` options)
+    on each of ``mounts``'s directories that exists: what a read-only root filesystem
+    looks like to the bootloader, without a container."""
+    script = " && ".join(
+        f"mount -t tmpfs -o {options} tmpfs {directory}"
+        for directory, options in mounts.items()
+        if os.path.isdir(directory)
     )
-    done = subprocess.run(
-        ["unshare", "--mount", "sh", "-c", f'{mounts} && exec "$0" -- true', str(pid1)],
+    base = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMP", "TMP")}
+    return subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f'{script} && exec "$0" "$@"', str(binary), *args],
         capture_output=True,
         text=True,
-        env={k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMP", "TMP")},
+        env={**base, **(env or {})},
         timeout=30,
     )
-    assert done.returncode == code, done.stderr
-    assert message in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+ALL_TMP = ("/tmp", "/var/tmp", "/usr/tmp")
+
+
+@pytest.mark.parametrize("mount_options", ["ro", "noexec"])
+def test_unwritable_or_noexec_tmp_fails_in_one_line(pid1: Path, mount_options: str) -> None:
+    """What a read-only root filesystem without a writable, exec-able /tmp looks like. With
+    PyInstaller's stock bootloader (build-binary's fallback) the line is less helpful: exit
+    255 "Could not create temporary directory!" (ro), or exit 127 in the dynamic loader,
+    "libz.so.1: failed to map segment from shared object" (noexec)."""
+    done = run_with_tmp_mounts(pid1, dict.fromkeys(ALL_TMP, mount_options), "--", "true")
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    if has_patched_bootloader(pid1):
+        assert (done.returncode, lines[0]) == (EXIT_NO_TMP, NO_TMP_LINE)
+    elif mount_options == "ro":
+        assert done.returncode == 255, done.stderr
+        assert "Could not create temporary directory" in lines[0]
+    else:
+        assert done.returncode == 127, done.stderr
+        assert "failed to map segment from shared object" in lines[0]
 
 
 # --- exit status ----------------------------------------------------------------------------
@@ -391,16 +425,16 @@ def test_exit_status(
     assert frozen.wait() == code, frozen.stderr
 
 
-def test_pyinit_killed_under_the_bootloader_as_pid1_exits_1(
-    pid1: Path, run: Callable[..., Frozen]
-) -> None:
+def test_pyinit_killed_under_the_bootloader_as_pid1(pid1: Path, run: Callable[..., Frozen]) -> None:
     """If pyinit itself dies of a signal, the bootloader re-raises it on itself, which the
-    kernel drops for PID 1: the caller then sees exit status 1, not 128+N."""
+    kernel drops for PID 1. The patched bootloader then exits 128+N (here 137); the stock one
+    exits 1."""
     frozen = run(pid1, "--", "sleep", "30")
     pyinit = frozen.pyinit
     frozen.workload  # noqa: B018 - wait until pyinit has started it
     os.kill(pyinit, signal.SIGKILL)
-    assert frozen.wait() == 1
+    expected = 128 + signal.SIGKILL if has_patched_bootloader(pid1) else 1
+    assert frozen.wait() == expected
 
 
 # --- process tree, orphans ------------------------------------------------------------------
@@ -497,36 +531,57 @@ def _freeze(pid: int) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_signal_while_the_bootloader_unpacks_is_lost(
-    pid1: Path, run: Callable[..., Frozen]
-) -> None:
+def test_signal_while_the_bootloader_unpacks(pid1: Path, run: Callable[..., Frozen]) -> None:
     """Before its handlers are installed (while unpacking), the bootloader is a PID 1 with no
-    handler: the kernel discards SIGTERM. Nothing happens, the workload runs to its end."""
+    handler. The patched bootloader blocks every signal meanwhile: SIGTERM stays pending, is
+    forwarded once the handlers exist and ends the child before it runs anything: exit 143 at
+    once. With the stock one the kernel discards SIGTERM: the workload runs to its end."""
+    patched = has_patched_bootloader(pid1)
+
+    def unpacking(boot: int) -> bool:
+        """Stop ``boot`` while it unpacks (True), or find it too late (False)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            _freeze(boot)
+            if has_signal(status(boot)["SigCgt"], signal.SIGTERM):
+                return False  # its handlers are installed already
+            if not patched or has_signal(status(boot)["SigBlk"], signal.SIGTERM):
+                return True
+            os.kill(boot, signal.SIGCONT)  # its first ms, before it blocks: a little later
+            time.sleep(0.0002)
+        return False
+
     for _ in range(10):
         frozen = run(pid1, "--", "sh", "-c", "echo started; exit 7")
         boot = frozen.boot
-        _freeze(boot)
-        if not has_signal(status(boot)["SigCgt"], signal.SIGTERM):
+        if unpacking(boot):
             break
         os.kill(boot, signal.SIGCONT)  # too late already (slow poll): try again
         frozen.wait()
     else:
-        pytest.skip("never caught the bootloader before it installed its handlers")
-    assert not has_signal(status(boot)["SigBlk"], signal.SIGTERM)
+        pytest.skip("never caught the bootloader while it unpacks")
     os.kill(boot, signal.SIGTERM)
-    assert not has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # dropped, not pending
-    os.kill(boot, signal.SIGCONT)
-    assert frozen.wait() == 7
-    assert frozen.stdout == ["started"]
+    if patched:
+        assert has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # pending, not dropped
+        os.kill(boot, signal.SIGCONT)
+        assert frozen.wait() == 128 + signal.SIGTERM
+        assert frozen.stdout == []
+    else:
+        assert not has_signal(status(boot)["SigBlk"], signal.SIGTERM)
+        assert not has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # dropped, not pending
+        os.kill(boot, signal.SIGCONT)
+        assert frozen.wait() == 7
+        assert frozen.stdout == ["started"]
 
 
 @pytest.mark.timeout(120)
-def test_signal_before_pyinit_blocks_signals_exits_1(
+def test_signal_before_pyinit_blocks_signals_ends_at_once(
     pid1: Path, run: Callable[..., Frozen]
 ) -> None:
     """Once the bootloader forwards, but before pyinit's first action (blocking every signal,
     ~30 ms into the child's start), SIGTERM kills pyinit itself: the workload never starts
-    and the caller sees 1 (the bootloader's re-raise is dropped for PID 1)."""
+    and the caller sees 143 (the patched bootloader's 128+N; the stock one's re-raise is
+    dropped for PID 1 and it exits 1)."""
     for _ in range(10):
         frozen = run(pid1, "--", "sh", "-c", "echo started; exit 7")
         boot = frozen.boot
@@ -545,7 +600,8 @@ def test_signal_before_pyinit_blocks_signals_exits_1(
     os.kill(boot, signal.SIGTERM)  # forwarded to the stopped child: pending there
     wait_for(lambda: has_signal(status(child)["ShdPnd"], signal.SIGTERM), what="forwarding")
     os.kill(child, signal.SIGCONT)
-    assert frozen.wait() == 1
+    expected = 128 + signal.SIGTERM if has_patched_bootloader(pid1) else 1
+    assert frozen.wait() == expected
     assert frozen.stdout == []
 
 
@@ -663,3 +719,86 @@ def test_ctrl_c_reaches_the_workload_once(
         kill_tree(pid)
         os.waitpid(pid, 0)
         os.close(master)
+
+
+# --- the patched bootloader (packaging/bootloader/) -----------------------------------------
+#
+# scripts/build-binary builds PyInstaller's bootloader from its sdist with
+# packaging/bootloader/pyinit-bootloader.patch. If that build failed it fell back to the stock
+# bootloader (with a warning); these tests then skip, and the ones above check the stock
+# behaviour instead.
+
+
+@pytest.fixture(scope="session")
+def patched(pid1: Path) -> Path:
+    if not has_patched_bootloader(pid1):
+        pytest.skip(
+            f"{pid1.relative_to(REPO)} has PyInstaller's stock bootloader: the patched one did "
+            "not build (see build/bootloader.log) or --stock-bootloader was given"
+        )
+    return pid1
+
+
+def test_nowhere_to_unpack_names_what_to_mount(patched: Path) -> None:
+    """A read-only root with no tmpfs (`podman run --read-only --read-only-tmpfs=false`,
+    Kubernetes readOnlyRootFilesystem without an emptyDir): one line saying what to mount,
+    exit 255, nothing run. A $TMPDIR that is itself read-only changes nothing."""
+    done = run_with_tmp_mounts(
+        patched, dict.fromkeys(ALL_TMP, "ro"), "--", "echo", "ran", env={"TMPDIR": "/tmp"}
+    )
+    assert done.returncode == EXIT_NO_TMP, done.stderr
+    assert done.stderr == NO_TMP_LINE + "\n"
+    assert done.stdout == ""
+    for advice in ("--tmpfs /tmp:exec", "emptyDir", "TMPDIR"):
+        assert advice in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("mounts", "env", "used"),
+    [
+        ({"/tmp": "noexec", "/var/tmp": "rw"}, {}, "/var/tmp"),
+        ({"/tmp": "rw", "/var/tmp": "noexec"}, {"TMPDIR": "/var/tmp"}, "/tmp"),
+    ],
+    ids=["tmp-noexec", "tmpdir-noexec"],
+)
+def test_noexec_temp_dirs_are_skipped(
+    patched: Path, mounts: dict[str, str], env: dict[str, str], used: str
+) -> None:
+    """A noexec candidate (Docker's --tmpfs default, /dev/shm) would fail in the dynamic
+    loader; the patched bootloader skips it and unpacks into the next writable one."""
+    show = "ls -d /tmp/_MEI* /var/tmp/_MEI* 2>/dev/null; exit 3"
+    done = run_with_tmp_mounts(patched, mounts, "--", "sh", "-c", show, env=env)
+    assert done.returncode == 3, done.stderr
+    unpacked = done.stdout.split()
+    assert len(unpacked) == 1 and unpacked[0].startswith(f"{used}/_MEI"), done.stdout
+
+
+@pytest.mark.parametrize(
+    ("as_pid1", "code"),
+    [(True, 128 + signal.SIGKILL), (False, -signal.SIGKILL)],
+    ids=["pid1", "not-pid1"],
+)
+def test_pyinit_death_by_signal_passes_through(
+    patched: Path, run: Callable[..., Frozen], as_pid1: bool, code: int
+) -> None:
+    """pyinit dies of signal N (SIGKILL: the only one it cannot block). As PID 1 the
+    bootloader's re-raise is dropped by the kernel, so it exits 128+N instead of 1, what a
+    container runtime reports for a PID 1 killed by N; elsewhere it still dies of N itself."""
+    frozen = run(patched, "--", "sleep", "30", pid1=as_pid1)
+    pyinit, workload = frozen.pyinit, frozen.workload
+    os.kill(pyinit, signal.SIGKILL)
+    try:
+        assert frozen.proc.wait(20) == code
+    finally:  # outside a PID namespace nobody kills the orphaned workload (it holds our pipes)
+        try:
+            os.kill(workload, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_bootloader_needs_no_libz(patched: Path) -> None:
+    """Built with PyInstaller's bundled zlib (--static-zlib): only glibc is needed in the
+    image, no libz.so.1 (pyinit's own Python zlib module brings its copy in the archive)."""
+    done = subprocess.run(["ldd", str(patched)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "libz" not in done.stdout, done.stdout

@@ -242,5 +242,5 @@ def test_missing_command_and_bad_arguments(pid1):
     assert result.returncode == 127, result
     with pytest.raises(TypeError, match="list of arguments"):
         pid1.run("sleep 1000")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="unknown signal"):
+    with pytest.raises(ValueError, match="not a signal name"):
         pid1.run(["sleep", "1000"]).signal("NOPE")
