@@ -106,7 +106,7 @@ class Supervisor:
             self.shutdown()
         except Exception as error:  # noqa: BLE001 - still exit with the child's status
             log(ERROR, "internal-error", f"internal error during shutdown: {error!r}")
-        log(INFO, "exit", f"child {self.child} {describe(self.status)}", status=self.status)
+        log(INFO, "child-exit", f"child {self.child} {describe(self.status)}", status=self.status)
         code = exit_code(self.status, self.config.expect)
         log(INFO, "exit", f"exiting with {code}", code=code)
         return code

@@ -241,7 +241,7 @@ def test_log_lines_at_verbose_and_json(run: type[Running]) -> None:
     init = run([*PYINIT, "-v", "--log-format", "json", "--", "sh", "-c", "exit 3"], pid1=True)
     assert init.wait() == 3
     records = [json.loads(line) for line in init.stderr]
-    assert [r["event"] for r in records] == ["spawn", "exit", "exit"]
+    assert [r["event"] for r in records] == ["spawn", "child-exit", "exit"]
     assert records[-1]["code"] == 3 and records[0]["pid"] == 1 and records[0]["level"] == "info"
 
 
