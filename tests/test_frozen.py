@@ -9,6 +9,7 @@ it, or when it is older than the sources, every test here is skipped with the re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -542,7 +543,15 @@ def test_signal_while_the_bootloader_unpacks(pid1: Path, run: Callable[..., Froz
         """Stop ``boot`` while it unpacks (True), or find it too late (False)."""
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            _freeze(boot)
+            try:
+                os.kill(boot, signal.SIGSTOP)
+            except ProcessLookupError:
+                return False  # it ran to its end between two looks (a loaded machine)
+            stopped = wait_for(
+                lambda: state(boot) if state(boot) in "TZ " else "", what=f"pid {boot} to stop"
+            )
+            if stopped != "T":
+                return False  # it ran to its end between two looks
             if has_signal(status(boot)["SigCgt"], signal.SIGTERM):
                 return False  # its handlers are installed already
             if not patched or has_signal(status(boot)["SigBlk"], signal.SIGTERM):
@@ -556,7 +565,8 @@ def test_signal_while_the_bootloader_unpacks(pid1: Path, run: Callable[..., Froz
         boot = frozen.boot
         if unpacking(boot):
             break
-        os.kill(boot, signal.SIGCONT)  # too late already (slow poll): try again
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(boot, signal.SIGCONT)  # too late already (slow poll): try again
         frozen.wait()
     else:
         pytest.skip("never caught the bootloader while it unpacks")

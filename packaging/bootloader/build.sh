@@ -23,6 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 py=${1:-$root/.venv/bin/python}
+case $py in /*) ;; */*) py=$PWD/$py ;; esac # waf runs in another directory
 out=$root/build/bootloader
 patch_file=$here/pyinit-bootloader.patch
 # sha256 of PyPI's pyinstaller-6.22.3.tar.gz (the version scripts/build-binary pins)
@@ -50,7 +51,8 @@ fi
 sdist=${PYINIT_PYINSTALLER_SDIST:-$out/pyinstaller-$version.tar.gz}
 if [ ! -f "$sdist" ]; then
   log "downloading the pyinstaller==$version sdist with pip"
-  "$py" -m pip download -q --disable-pip-version-check --no-deps --no-binary pyinstaller \
+  "$py" -m pip download -q --disable-pip-version-check --timeout 30 --retries 2 --no-deps \
+    --no-binary pyinstaller \
     -d "$out/download" "pyinstaller==$version" >"$out/download.log" 2>&1 \
     || { tail -n 5 "$out/download.log" >&2; die "pip download of the pyinstaller==$version sdist failed"; }
   mv "$out/download/pyinstaller-$version.tar.gz" "$sdist" \
