@@ -9,6 +9,6 @@ from pyinit.frozen import restore_environ
 
 restore_environ()
 
-from pyinit.__main__ import main  # noqa: E402 - after the environment is fixed
+from pyinit.__main__ import main_exit  # noqa: E402 - after the environment is fixed
 
-raise SystemExit(main())
+main_exit()

@@ -52,13 +52,31 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def state(pid: int) -> str:
-    """One-letter process state from /proc (R, S, T, Z, ...), or '' if gone."""
+def status(pid: int) -> dict[str, str]:
+    """/proc/PID/status as a dict ({} if the process is gone)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[0]
+        return {}
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def state(pid: int) -> str:
+    """One-letter process state (R, S, T, Z, ...), or '' if gone."""
+    return status(pid).get("State", "")[:1]
+
+
+def has_signal(mask_hex: str, signo: int) -> bool:
+    """Is ``signo`` set in a /proc/PID/status mask such as SigBlk?"""
+    return bool(int(mask_hex, 16) >> (signo - 1) & 1)
+
+
+def kill_tree(pid: int) -> None:
+    for victim in [pid, *descendants(pid)]:
+        try:
+            os.kill(victim, 9)
+        except ProcessLookupError:
+            pass
 
 
 def zombies_under(pid: int) -> list[int]:
@@ -69,8 +87,8 @@ class Running:
     """A started process whose stdout and stderr lines are collected by threads."""
 
     def __init__(self, argv: list[str], pid1: bool = False, **popen: object) -> None:
-        if pid1:
-            argv = ["unshare", "--pid", "--fork", "--mount-proc", *argv]
+        if pid1:  # --kill-child: if unshare dies, so does the namespace
+            argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv]
         self.pid1 = pid1
         self.proc = subprocess.Popen(
             argv,
@@ -124,7 +142,7 @@ class Running:
         except AssertionError as error:
             raise AssertionError(f"{error}; stdout={self.stdout} stderr={self.stderr}") from None
 
-    def wait(self, timeout: float = 10.0) -> int:
+    def wait(self, timeout: float = 20.0) -> int:
         """Wait for exit; also until its output is read to the end (pipes closed)."""
         code = self.proc.wait(timeout)
         for pump in self.pumps:
@@ -136,6 +154,7 @@ class Running:
         return "\n".join(self.stderr)
 
     def close(self) -> None:
+        """Kill what is left: the whole tree (pyinit outlives a killed parent)."""
         if self.proc.poll() is None:
-            self.proc.kill()
+            kill_tree(self.proc.pid)
             self.proc.wait(5)

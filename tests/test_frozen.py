@@ -24,6 +24,17 @@ from typing import TypeVar
 
 import pytest
 
+from tests.support import (
+    Running,
+    children,
+    descendants,
+    has_signal,
+    kill_tree,
+    state,
+    status,
+    wait_for,
+)
+
 REPO = Path(__file__).resolve().parent.parent
 BINARY = REPO / "dist" / "pyinit"
 SOURCES = [*REPO.glob("pyinit/*.py"), *REPO.glob("packaging/*"), *REPO.glob("packaging/*/*")]
@@ -88,59 +99,6 @@ def has_patched_bootloader(binary: Path) -> bool:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    delay = 0.0005
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(w) for w in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def descendants(pid: int) -> list[int]:
-    found, stack = [], children(pid)
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        stack.extend(children(child))
-    return found
-
-
-def status(pid: int) -> dict[str, str]:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return {}
-    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
-
-
-def state(pid: int) -> str:
-    return status(pid).get("State", " ")[:1]
-
-
-def has_signal(mask_hex: str, signo: int) -> bool:
-    return bool(int(mask_hex, 16) >> (signo - 1) & 1)
-
-
-def kill_tree(pid: int) -> None:
-    for victim in [pid, *descendants(pid)]:
-        try:
-            os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 def exe(pid: int) -> str:
     try:  # " (deleted)": scripts/build-binary replaced the file while it ran
         return os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
@@ -148,7 +106,7 @@ def exe(pid: int) -> str:
         return ""
 
 
-class Frozen:
+class Frozen(Running):
     """``unshare --pid --fork --mount-proc dist/pyinit ARGS``, its output collected by threads.
 
     ``boot`` is the host pid of PyInstaller's bootloader (PID 1 inside), ``pyinit`` the host
@@ -156,32 +114,8 @@ class Frozen:
     """
 
     def __init__(self, binary: Path, args: list[str], pid1: bool = True, **popen: object) -> None:
-        argv = [str(binary), *args]
         self.binary = str(binary)
-        if pid1:  # --kill-child: if unshare dies, so does the namespace
-            argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv]
-        self.pid1 = pid1
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            **popen,  # type: ignore[arg-type]
-        )
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self.pumps = [
-            threading.Thread(target=self._pump, args=pair, daemon=True)
-            for pair in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr))
-        ]
-        for pump in self.pumps:
-            pump.start()
-
-    @staticmethod
-    def _pump(stream: object, sink: list[str]) -> None:
-        for line in stream:  # type: ignore[attr-defined]
-            sink.append(line.rstrip("\n"))
+        super().__init__([self.binary, *args], pid1=pid1, **popen)
 
     def _boot_started(self) -> int | None:
         if not self.pid1:
@@ -202,27 +136,6 @@ class Frozen:
     def workload(self) -> int:
         pyinit = self.pyinit
         return wait_for(lambda: children(pyinit)[:1], what="pyinit's child")[0]
-
-    def expect_line(self, text: str, timeout: float = 10.0) -> str:
-        def find() -> str | None:
-            return next((line for line in self.stdout if text in line), None)
-
-        try:
-            return wait_for(find, timeout, what=f"a line with {text!r}")
-        except AssertionError as error:
-            raise AssertionError(f"{error}; stdout={self.stdout} stderr={self.stderr}") from None
-
-    def wait(self, timeout: float = 20.0) -> int:
-        code = self.proc.wait(timeout)
-        for pump in self.pumps:
-            pump.join(timeout)
-        return code
-
-    def close(self) -> None:
-        """Kill what is left: the whole tree, since pyinit outlives a killed bootloader."""
-        if self.proc.poll() is None:
-            kill_tree(self.proc.pid)
-            self.proc.wait(5)
 
 
 @pytest.fixture
@@ -548,7 +461,8 @@ def test_signal_while_the_bootloader_unpacks(pid1: Path, run: Callable[..., Froz
             except ProcessLookupError:
                 return False  # it ran to its end between two looks (a loaded machine)
             stopped = wait_for(
-                lambda: state(boot) if state(boot) in "TZ " else "", what=f"pid {boot} to stop"
+                lambda: (state(boot) or "gone") if state(boot) in ("T", "Z", "") else "",
+                what=f"pid {boot} to stop",
             )
             if stopped != "T":
                 return False  # it ran to its end between two looks
