@@ -50,7 +50,7 @@ def run(argv: list[str]) -> int:
         os.chdir("/")  # do not keep the caller's directory busy; the child keeps it
     except OSError:
         pass
-    return Supervisor(config, child).run()
+    return Supervisor(config, child, terminal).run()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import _signal
 import errno
 import os
 
-from pyinit.signals import PYTHON_IGNORED, SIGCONT, SIGHUP, WAITED
+from pyinit.signals import PYTHON_IGNORED, SIGCHLD, SIGCONT, SIGHUP, SIGINT, WAITED
 
 #: Exit statuses of the shell convention, also used by tini and dumb-init.
 EXIT_NOT_FOUND = 127
@@ -59,12 +59,18 @@ class SignalState:
             for signo in WAITED - PYTHON_IGNORED
             if _signal.getsignal(signo) == _signal.SIG_IGN
         )
+        if SIGCHLD in ignored:
+            # With SIGCHLD ignored the kernel reaps children itself and sends no
+            # SIGCHLD: pyinit would wait forever and lose the exit status.
+            _signal.signal(SIGCHLD, _signal.SIG_DFL)
         return cls(mask, ignored)
 
     def restore(self) -> None:
         """In the child: undo what CPython and pyinit changed; keep the rest."""
-        for signo in PYTHON_IGNORED - self.ignored:
-            _signal.signal(signo, _signal.SIG_DFL)
+        for signo in PYTHON_IGNORED | {SIGINT, SIGCHLD}:
+            # SIGINT: CPython's KeyboardInterrupt handler; SIGCHLD: see block_all
+            ignored = signo in self.ignored
+            _signal.signal(signo, _signal.SIG_IGN if ignored else _signal.SIG_DFL)
         _signal.pthread_sigmask(_signal.SIG_SETMASK, self.mask)
 
 
@@ -119,8 +125,10 @@ def from_self(signo: int, sender: int, code: int, own_pid: int) -> bool:
 def _exec_child(command: tuple[str, ...], session: bool, terminal: str, state: SignalState) -> None:
     if session and terminal == FOREGROUND:
         os.setpgid(0, 0)
-        # SIGTTOU is still blocked here, so a background group may take the terminal.
-        os.tcsetpgrp(0, os.getpid())
+        try:  # SIGTTOU is still blocked here, so a background group may do this
+            os.tcsetpgrp(0, os.getpid())
+        except OSError:
+            pass  # no terminal for the child; it still runs
     elif session:
         os.setsid()
         if terminal == NEW_SESSION:

@@ -25,7 +25,7 @@ from pyinit.signals import (
     signal_name,
     translate,
 )
-from pyinit.spawn import from_self
+from pyinit.spawn import FOREGROUND, NO_TERMINAL, from_self
 
 TYPE_CHECKING = False  # typing costs start-up time; type checkers treat this as True
 if TYPE_CHECKING:
@@ -89,11 +89,11 @@ def become_subreaper(pdeath_signal: int) -> None:
             )
 
 
-def reap() -> Iterator[tuple[int, int]]:
+def reap(flags: int = os.WNOHANG) -> Iterator[tuple[int, int]]:
     """Every (pid, status) that can be collected now, without blocking."""
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, flags)
         except ChildProcessError:
             return
         if pid == 0:
@@ -104,7 +104,7 @@ def reap() -> Iterator[tuple[int, int]]:
 class Supervisor:
     """Forwards signals to one child (or its group) and reaps everything."""
 
-    def __init__(self, config: Config, child: int) -> None:
+    def __init__(self, config: Config, child: int, terminal: str = NO_TERMINAL) -> None:
         self.config = config
         self.child = child
         self.pid = os.getpid()
@@ -116,17 +116,20 @@ class Supervisor:
         self.verbatim = frozenset()
         if not log.enabled(INFO):
             self.verbatim = FORWARDED - {SIGHUP, SIGCONT} - config.rewrites.keys()
+        # A child in the terminal's foreground group of our session can be
+        # stopped by Ctrl-Z: watch for that like a shell does (see child_stopped).
+        self.wait_flags = os.WNOHANG | (os.WUNTRACED if terminal == FOREGROUND else 0)
 
     # -- the loop ---------------------------------------------------------
     def run(self) -> int:
         """Supervise until the child exits; shut down; return pyinit's exit code."""
         while self.status is None:
             self.step(_signal.sigwaitinfo(WAITED))
+        log(INFO, "child-exit", f"child {self.child} {describe(self.status)}", status=self.status)
         try:
             self.shutdown()
         except Exception as error:  # noqa: BLE001 - still exit with the child's status
             log(ERROR, "internal-error", f"internal error during shutdown: {error!r}")
-        log(INFO, "child-exit", f"child {self.child} {describe(self.status)}", status=self.status)
         code = exit_code(self.status, self.config.expect)
         log(INFO, "exit", f"exiting with {code}", code=code)
         return code
@@ -136,25 +139,47 @@ class Supervisor:
         signo = info.si_signo
         try:
             if signo in self.verbatim:
-                self.signal_child(self.child, signo)
+                self.send(signo)
             elif signo == SIGCHLD:
                 self.handle_sigchld()
             elif from_self(signo, info.si_pid, info.si_code, self.pid):
                 log(DEBUG, "ignore", f"ignoring {signal_name(signo)} from TIOCNOTTY")
             else:
                 self.forward(signo)
-        except ProcessLookupError:
-            pass  # the child is gone; its SIGCHLD is on the way
         except Exception as error:  # noqa: BLE001 - the supervisor must keep running
             log(ERROR, "internal-error", f"internal error, still supervising: {error!r}")
 
     def handle_sigchld(self) -> None:
-        for pid, status in reap():
-            if pid == self.child:
+        for pid, status in reap(self.wait_flags):
+            if os.WIFSTOPPED(status):
+                if pid == self.child:
+                    self.child_stopped()
+            elif pid == self.child:
                 self.status = status
             else:
                 level = WARNING if self.config.warn_on_reap else DEBUG
                 log(level, "reap", f"reaped orphan {pid} ({describe(status)})", child=pid)
+
+    def child_stopped(self) -> None:
+        """Ctrl-Z stopped the child, which owns the terminal (spawn.FOREGROUND).
+
+        If a shell started us (our parent is in our session but not our group),
+        stop too, so that it sees its job stop; when it continues us with ``fg``,
+        give the terminal back to the child, and continue the child. Otherwise
+        nobody could resume us (the onefile bootloader's child under ``docker run
+        -it``), so continue the child at once: Ctrl-Z does nothing, as for the
+        orphaned group the child has in session mode.
+        """
+        parent = os.getppid()
+        if os.getsid(parent) == os.getsid(0) and os.getpgid(parent) != os.getpgrp():
+            log(INFO, "stop", "child stopped: stopping too, for the shell that started pyinit")
+            os.kill(self.pid, SIGSTOP)  # we continue here on fg or bg
+            try:
+                if os.tcgetpgrp(0) == os.getpgrp():  # fg: the shell gave us the terminal
+                    os.tcsetpgrp(0, self.child)
+            except OSError:
+                pass
+        self.send(SIGCONT)
 
     def forward(self, signo: int) -> None:
         target = translate(signo, self.config.rewrites)
@@ -174,7 +199,7 @@ class Supervisor:
                 signal=signal_name(target),
                 received=signal_name(signo),
             )
-        if self.config.session and signo in JOB_CONTROL:
+        if self.config.session and signo in JOB_CONTROL and target == SIGSTOP:
             # dumb-init's Ctrl-Z rule: the group is stopped, now stop ourselves so
             # a shell that started us sees the job stop. A no-op as PID 1.
             os.kill(self.pid, SIGSTOP)
@@ -182,64 +207,96 @@ class Supervisor:
     def send(self, signo: int) -> None:
         """Send to the child's process group, or to the child alone with -c.
 
-        In session mode the child leads its group (setsid or setpgid in spawn), and
-        a group leader can neither setsid nor start another group, so the group
-        signal always reaches it. With -c it may move, and is signalled by pid.
+        The child leads its group (spawn gives it a session or a group). A session
+        leader cannot leave its group; a child that was only given a group can
+        (setpgid), and then the group is empty: send to the child itself.
         """
         try:
             self.signal_child(self.child, signo)
         except ProcessLookupError:
-            pass  # already gone; its SIGCHLD is on the way
+            if self.config.session:
+                _kill(self.child, signo)
 
     # -- shutdown ---------------------------------------------------------
     def shutdown(self) -> None:
-        """The child has exited: SIGTERM the rest of its group; with --grace, wait, then KILL."""
-        if self.config.session:
-            try:
-                os.killpg(self.child, SIGTERM)
-            except ProcessLookupError:
-                pass
+        """The child has exited: SIGTERM the rest of its group; with --grace, wait, then KILL.
+
+        Each SIGTERM is followed by SIGCONT: a stopped process keeps it pending.
+        """
+        self.send_rest(SIGTERM)
+        self.send_rest(SIGCONT)
         if self.config.grace is None:
             return
-        for pid in children(self.pid):
-            _kill(pid, SIGTERM)  # orphans re-parented to us, outside the group
         deadline = time.monotonic() + self.config.grace
         while any_children():
             left = deadline - time.monotonic()
             if left <= 0:
                 self.kill_survivors()
                 return
-            info = _signal.sigtimedwait(WAITED, left)
-            if info is not None and info.si_signo == SIGCHLD:
-                self.handle_sigchld()
-            elif info is not None:
-                self.step(info)
+            self.shutdown_step(_signal.sigtimedwait(WAITED, left))
+
+    def send_rest(self, signo: int) -> None:
+        """After the child's exit: to its group, and with --grace to every orphan too.
+
+        Never to the child's pid: once reaped it may belong to another process.
+        """
+        if self.config.session:
+            try:
+                os.killpg(self.child, signo)
+            except ProcessLookupError:
+                pass
+        if self.config.grace is not None:
+            for pid in children(self.pid):
+                _kill(pid, signo)
+
+    def shutdown_step(self, info: _signal.struct_siginfo | None) -> None:
+        if info is None:
+            return
+        if info.si_signo == SIGCHLD:
+            for pid, status in reap():
+                log(DEBUG, "reap", f"reaped {pid} ({describe(status)})", child=pid)
+            return
+        target = translate(info.si_signo, self.config.rewrites)
+        if target:
+            self.send_rest(target)
 
     def kill_survivors(self) -> None:
-        """SIGKILL every descendant still alive after --grace, naming each."""
-        while True:
+        """SIGKILL every descendant still alive after --grace, naming each once.
+
+        A process in uninterruptible sleep does not die of SIGKILL until it wakes:
+        after KILL_WAIT seconds pyinit gives up on it and exits anyway.
+        """
+        killed: set[int] = set()
+        deadline = time.monotonic() + KILL_WAIT
+        while any_children():
             for pid, name in descendants(self.pid):
-                log(
-                    WARNING,
-                    "kill",
-                    f"pid {pid} ({name}) still running after --grace "
-                    f"{self.config.grace:g}s: sending SIGKILL",
-                    child=pid,
-                    name=name,
-                )
-                _kill(pid, SIGKILL)
-            try:
-                pid, status = os.waitpid(-1, 0)
-            except ChildProcessError:
+                if pid not in killed:
+                    log(
+                        WARNING,
+                        "kill",
+                        f"pid {pid} ({name}) still running after --grace "
+                        f"{self.config.grace:g}s: sending SIGKILL",
+                        child=pid,
+                        name=name,
+                    )
+                    killed.add(pid)
+                    _kill(pid, SIGKILL)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log(ERROR, "kill", f"still not gone {KILL_WAIT:g}s after SIGKILL: exiting anyway")
                 return
-            log(DEBUG, "reap", f"reaped {pid} ({describe(status)})", child=pid)
+            self.shutdown_step(_signal.sigtimedwait(WAITED, left))
+
+
+#: Seconds to wait for SIGKILLed survivors (a process in D state dies only when it wakes).
+KILL_WAIT = 5.0
 
 
 def _kill(pid: int, signo: int) -> None:
     try:
         os.kill(pid, signo)
-    except ProcessLookupError:
-        pass
+    except OSError:
+        pass  # gone, or not ours to signal: nothing more pyinit can do about it
 
 
 def any_children() -> bool:
@@ -254,17 +311,24 @@ def any_children() -> bool:
 def children(pid: int) -> list[int]:
     import psutil  # only on the --grace path
 
-    return [child.pid for child in psutil.Process(pid).children()]
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
 
 
 def descendants(pid: int) -> list[tuple[int, str]]:
     import psutil  # only on the --grace path
 
     found = []
-    for process in psutil.Process(pid).children(recursive=True):
+    try:
+        tree = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    for process in tree:
         try:
             if process.status() != psutil.STATUS_ZOMBIE:
                 found.append((process.pid, process.name()))
-        except psutil.NoSuchProcess:
+        except psutil.Error:
             pass
     return found

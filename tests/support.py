@@ -142,6 +142,11 @@ class Running:
         except AssertionError as error:
             raise AssertionError(f"{error}; stdout={self.stdout} stderr={self.stderr}") from None
 
+    def expect_exact(self, text: str, timeout: float = 10.0) -> None:
+        """Wait until a stdout line is exactly ``text``."""
+        self.expect_line(text, timeout)  # for the error message
+        wait_for(lambda: text in self.stdout, timeout, what=f"the line {text!r}")
+
     def wait(self, timeout: float = 20.0) -> int:
         """Wait for exit; also until its output is read to the end (pipes closed)."""
         code = self.proc.wait(timeout)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
+import sys
 import time
 
 import psutil
 import pytest
 
-from tests.support import PYINIT, children, program, wait_for
+from tests.support import PYINIT, children, kill_tree, program, wait_for
 
 
 class Pty:
@@ -59,10 +61,10 @@ class Pty:
         raise AssertionError(f"pyinit did not exit; output {self.output!r}")
 
     def close(self) -> None:
+        kill_tree(self.pid)  # pyinit and its child may be in other groups than the top
         try:
-            os.kill(self.pid, 9)
             os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
+        except ChildProcessError:
             pass
         os.close(self.fd)
 
@@ -141,3 +143,54 @@ def test_no_terminal_no_handoff() -> None:
     )
     assert result.stdout.strip() == "not a tty"
     assert "forwarded" not in result.stderr
+
+
+def test_ctrl_z_from_a_shell_stops_pyinit_and_fg_resumes() -> None:
+    # pyinit started by an interactive shell: the child gets the foreground group, so
+    # Ctrl-Z stops the child; pyinit must stop too, or the shell would hang waiting.
+    term = Pty(["bash", "--norc", "--noprofile", "-i"])
+    try:
+        term.expect("$ ")
+        term.send(f"{' '.join(PYINIT)} -- cat\n")
+        tree = psutil.Process(term.pid)
+        cat = wait_for(
+            lambda: [p for p in tree.children(recursive=True) if p.name() == "cat"],
+            what="cat to run",
+        )[0]
+
+        def in_foreground() -> bool:
+            stat = open(f"/proc/{cat.pid}/stat").read().rsplit(")", 1)[1].split()
+            return stat[0] in ("S", "R") and stat[2] == stat[5]  # pgrp == tpgid
+
+        wait_for(in_foreground, what="cat to own the terminal")
+        term.send("\x1a")  # Ctrl-Z
+        term.expect("Stopped")
+        term.send("fg\n")
+        wait_for(in_foreground, what="cat to own the terminal again")
+        term.send("hello\n")  # echoed by the terminal, and once more by cat
+        term.expect("hello\r\nhello")
+        term.send("\x04")  # Ctrl-D: cat ends, pyinit exits with its status
+        term.send("echo EXIT=$?\n")
+        term.expect("EXIT=0")
+    finally:
+        term.close()
+
+
+def test_child_that_changes_group_still_gets_signals() -> None:
+    # Given a group (not a session), the child may join another one: the group it
+    # led is then empty, and pyinit signals the child by pid instead.
+    code = (
+        "import os, signal, sys\n"
+        "os.setpgid(0, os.getpgid(os.getppid()))\n"
+        "signal.signal(signal.SIGUSR1, lambda *a: (print('got USR1', flush=True), sys.exit(0)))\n"
+        "print('moved', flush=True)\n"
+        "signal.pause()\n"
+    )
+    term = Pty(["sh", "-c", f'{" ".join(PYINIT)} -- {sys.executable} -c "{code}"'])
+    try:
+        term.expect("moved")
+        pyinit = wait_for(lambda: children(term.pid)[:1], what="pyinit")[0]
+        os.kill(pyinit, signal.SIGUSR1)
+        term.expect("got USR1")
+    finally:
+        term.close()
