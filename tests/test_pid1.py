@@ -321,7 +321,7 @@ def test_pyinit_leaves_the_working_directory(run: type[Running], tmp_path: os.Pa
     assert init.expect_line("/") == str(tmp_path)
     wait_for(lambda: os.readlink(f"/proc/{init.pid}/cwd") == "/", what="pyinit to chdir to /")
     init.kill(signal.SIGTERM)
-    assert init.wait() == 0
+    assert init.wait() == 143
 
 
 def test_parent_death_signal(run: type[Running]) -> None:

@@ -45,7 +45,8 @@ def test_command_is_pid1s_child_in_a_new_namespace(pid1):
     assert "pyinit" in " ".join(init.cmdline())
     assert psutil.Process(p.main_pid).ppid() == p.pid
     [proc] = p.processes()
-    assert (proc.nspid, proc.name, proc.status) == (2, "sleep", "sleeping")
+    assert (proc.nspid, proc.name) == (2, "sleep")
+    assert proc.status in ("sleeping", "running")  # running: not yet asleep, just started
     result = p.stop()
     assert result.returncode == 128 + 15 and result.clean, result
 
