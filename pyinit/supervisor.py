@@ -123,8 +123,19 @@ class Supervisor:
     # -- the loop ---------------------------------------------------------
     def run(self) -> int:
         """Supervise until the child exits; shut down; return pyinit's exit code."""
+        # The hot path, inlined, with its names bound to locals: see __init__.
+        wait, waited = _signal.sigwaitinfo, WAITED
+        verbatim, signal_child, child = self.verbatim, self.signal_child, self.child
         while self.status is None:
-            self.step(_signal.sigwaitinfo(WAITED))
+            info = wait(waited)
+            signo = info.si_signo
+            if signo in verbatim:
+                try:
+                    signal_child(child, signo)
+                    continue
+                except Exception:  # noqa: BLE001 - step() below handles every case
+                    pass
+            self.step(info)
         log(INFO, "child-exit", f"child {self.child} {describe(self.status)}", status=self.status)
         try:
             self.shutdown()
