@@ -1031,26 +1031,25 @@ def build_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[st
         # two cells only: the renderers let the message run across the row
         return [name, "error: " + str(entry["error"])[:80]]
 
+    def rows_of(section: dict[str, Any], cells: Callable[[dict[str, Any]], list[str]]) -> list:
+        """One row per init: its cells, or its error across the row."""
+        return [
+            err_row(name, e, 0) if "error" in e else [name, *cells(e)]
+            for name, e in section.items()
+        ]
+
     if "latency" in m:
         lat = m["latency"]
         ref = lat.get("tini", {}).get("median")
         head = ["init", "median us", "p99 us", "min us", "max us", "lost", "median vs tini"]
-        rows = []
-        for name, e in lat.items():
-            if "error" in e:
-                rows.append(err_row(name, e, len(head)))
-                continue
-            rows.append(
-                [
-                    name,
-                    fmt(e["median"]),
-                    fmt(e["p99"]),
-                    fmt(e["min"]),
-                    fmt(e["max"]),
-                    str(e["lost"]),
-                    xratio(e["median"], ref),
-                ]
-            )
+        rows = rows_of(
+            lat,
+            lambda e: [
+                *(fmt(e[key]) for key in ("median", "p99", "min", "max")),
+                str(e["lost"]),
+                xratio(e["median"], ref),
+            ],
+        )
         n = max((e.get("n", 0) for e in lat.values()), default=0)
         tables.append(
             (f"1. Signal forwarding latency, kill -> child handler ({n} signals)", head, rows)
@@ -1126,21 +1125,13 @@ def build_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[st
         mem = m["memory"]
         ref = mem.get("tini", {}).get("rss_kb")
         head = ["init", "processes", "RSS KB", "PSS KB", "USS KB", "RSS vs tini"]
-        rows = []
-        for name, e in mem.items():
-            if "error" in e:
-                rows.append(err_row(name, e, len(head)))
-                continue
-            rows.append(
-                [
-                    name,
-                    str(e["processes"]),
-                    str(e["rss_kb"]),
-                    str(e["pss_kb"]),
-                    str(e["uss_kb"]),
-                    xratio(e["rss_kb"], ref),
-                ]
-            )
+        rows = rows_of(
+            mem,
+            lambda e: [
+                *(str(e[key]) for key in ("processes", "rss_kb", "pss_kb", "uss_kb")),
+                xratio(e["rss_kb"], ref),
+            ],
+        )
         tables.append(("4. Memory of the init while it supervises sleep", head, rows))
 
     if "idle" in m:
