@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -287,13 +289,20 @@ def run_with_tmp_mounts(
         if os.path.isdir(directory)
     )
     base = {k: v for k, v in os.environ.items() if k not in ("TMPDIR", "TEMP", "TMP")}
-    return subprocess.run(
-        ["unshare", "--mount", "sh", "-c", f'{script} && exec "$0" "$@"', str(binary), *args],
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        timeout=30,
-    )
+    # A checkout under /tmp (CI's may be) would vanish under the tmpfs with the binary in it.
+    hold = Path(tempfile.mkdtemp(prefix=".pyinit-test-", dir=Path.home()))
+    try:
+        copy = hold / binary.name
+        shutil.copy2(binary, copy)
+        return subprocess.run(
+            ["unshare", "--mount", "sh", "-c", f'{script} && exec "$0" "$@"', str(copy), *args],
+            capture_output=True,
+            text=True,
+            env={**base, **(env or {})},
+            timeout=30,
+        )
+    finally:
+        shutil.rmtree(hold)
 
 
 ALL_TMP = ("/tmp", "/var/tmp", "/usr/tmp")
