@@ -11,13 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from pyinit import procinfo
+from tests.support import wait_for as wait_until
 
 APPS = Path(__file__).parent / "apps"
 PY = sys.executable
@@ -39,16 +39,6 @@ def doctor_json(*args: str | int) -> tuple[int, dict]:
     r = doctor("--json", *args)
     assert r.stderr == "", r.stderr
     return r.returncode, json.loads(r.stdout)
-
-
-def wait_until(cond, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 class Namespace:
