@@ -75,18 +75,13 @@ def become_subreaper(pdeath_signal: int) -> None:
     (``docker run --init``-style wrappers, PyInstaller's bootloader, a shell)
     orphans would go to some other reaper and the group would escape us.
     """
-    if pdeath_signal:
-        _prctl(PR_SET_PDEATHSIG, pdeath_signal)
-    if os.getpid() != 1:
-        try:
+    try:
+        if pdeath_signal:
+            _prctl(PR_SET_PDEATHSIG, pdeath_signal)
+        if os.getpid() != 1:
             _prctl(PR_SET_CHILD_SUBREAPER, 1)
-        except OSError as error:
-            log(
-                WARNING,
-                "subreaper",
-                f"cannot become a child subreaper ({error}); orphans will "
-                "go to the namespace's PID 1 instead",
-            )
+    except OSError as error:
+        log(WARNING, "prctl", f"prctl failed ({error}): no subreaper or parent-death signal")
 
 
 def reap(flags: int = os.WNOHANG) -> Iterator[tuple[int, int]]:
