@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pyinit import check, check_rules
+from tests.support import wait_for
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "dockerfiles"
@@ -553,17 +554,6 @@ while True:
 """
 
 
-def _wait_for(condition, timeout: float) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def _namespaces_work() -> bool:
     try:
         result = subprocess.run(
@@ -603,7 +593,7 @@ def test_shell_between_init_and_app(tmp_path, init, shell, signalled, finished):
     argv = ["unshare", "--pid", "--fork", "--mount-proc", *init, "sh", "-c", shell.format(app=app)]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert _wait_for(lambda: (tmp_path / "ready").exists(), 15), "app did not start"
+        wait_for(lambda: (tmp_path / "ready").exists(), 15, what="the app to start")
         (pid1,) = psutil.Process(proc.pid).children()
         os.kill(pid1.pid, signal.SIGTERM)
         proc.wait(timeout=15)

@@ -130,18 +130,22 @@ def test_terminal_signals_reach_the_child_once(follower: bool) -> None:
         term.close()
 
 
-def test_no_terminal_no_handoff() -> None:
-    # stdin is not a terminal: nothing to hand over, and no stray signals.
+def test_without_a_terminal_the_child_gets_a_session_of_its_own() -> None:
+    # stdin is not a terminal: nothing to hand over, but the child still leads a new
+    # session (and so its group), apart from the caller's, and no stray signal arrives.
     import subprocess
 
+    script = "tty; echo $$; cut -d' ' -f6 /proc/$$/stat"  # sh's pid, then its session id
     result = subprocess.run(
-        [*PYINIT, "-v", "--", "sh", "-c", "tty; exit 0"],
+        [*PYINIT, "-v", "--", "sh", "-c", script],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=10,
     )
-    assert result.stdout.strip() == "not a tty"
+    not_a_tty, pid, session = result.stdout.split("\n")[:3]
+    assert not_a_tty == "not a tty"
+    assert session == pid != str(os.getsid(0))
     assert "forwarded" not in result.stderr
 
 
