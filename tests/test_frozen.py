@@ -10,6 +10,7 @@ it, or when it is older than the sources, every test here is skipped with the re
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -101,6 +102,10 @@ def has_patched_bootloader(binary: Path) -> bool:
 # --- helpers -----------------------------------------------------------------------------
 
 
+def first_child(pid: int) -> int | None:
+    return next(iter(children(pid)), None)
+
+
 def exe(pid: int) -> str:
     try:  # " (deleted)": scripts/build-binary replaced the file while it ran
         return os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
@@ -138,6 +143,16 @@ class Frozen(Running):
     def workload(self) -> int:
         pyinit = self.pyinit
         return wait_for(lambda: children(pyinit)[:1], what="pyinit's child")[0]
+
+    def catch(self, find: Callable[[], int | None], what: str) -> int | None:
+        """Poll ``find`` for a pid; None when the whole run ends before it is seen (a loaded
+        machine can run a short workload to its end between two looks)."""
+
+        def look() -> list[int | None]:
+            pid = find()
+            return [pid] if pid or self.proc.poll() is not None else []
+
+        return wait_for(look, what=what)[0]
 
 
 @pytest.fixture
@@ -484,8 +499,10 @@ def test_signal_while_the_bootloader_unpacks(pid1: Path, run: Callable[..., Froz
         return False
 
     for _ in range(10):
-        frozen = run(pid1, "--", "sh", "-c", "echo started; exit 7")
-        boot = frozen.boot
+        frozen = run(pid1, "--", "sh", "-c", "echo started; sleep 0.2; exit 7")
+        boot = frozen.catch(frozen._boot_started, what="the bootloader to start")
+        if boot is None:
+            continue  # it ran to its end before the first look
         if unpacking(boot):
             break
         with contextlib.suppress(ProcessLookupError):
@@ -516,9 +533,14 @@ def test_signal_before_pyinit_blocks_signals_ends_at_once(
     and the caller sees 143 (the patched bootloader's 128+N; the stock one's re-raise is
     dropped for PID 1 and it exits 1)."""
     for _ in range(10):
-        frozen = run(pid1, "--", "sh", "-c", "echo started; exit 7")
-        boot = frozen.boot
-        child = frozen.pyinit  # the bootloader's child, before or after its exec
+        frozen = run(pid1, "--", "sh", "-c", "echo started; sleep 0.2; exit 7")
+        boot = frozen.catch(frozen._boot_started, what="the bootloader to start")
+        if boot is None:
+            continue  # it ran to its end before the first look
+        # the bootloader's child, before or after its exec
+        child = frozen.catch(functools.partial(first_child, boot), what="the bootloader's child")
+        if child is None:
+            continue
         _freeze(child)
         if not has_signal(status(child)["SigBlk"], signal.SIGTERM):
             break
