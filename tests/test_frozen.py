@@ -410,6 +410,34 @@ def test_orphans_go_to_pyinit_and_are_reaped(
     assert frozen.wait() == 0
 
 
+def test_orphans_from_outside_pyinit_are_reaped(pid1: Path, run: Callable[..., Frozen]) -> None:
+    """What `docker exec` starts enters the PID namespace from outside, so it is no descendant
+    of pyinit: when its parent exits, its orphans go to PID 1, the bootloader. The patched
+    bootloader reaps any child while it waits for pyinit; the stock one only waits for pyinit,
+    and they stay zombies."""
+    frozen = run(pid1, "--", "sleep", "30")
+    boot, pyinit = frozen.boot, frozen.pyinit
+    entered = subprocess.run(
+        ["nsenter", "-t", str(boot), "--pid", "--mount", "sh", "-c", "sleep 1 & sleep 1 & exit"],
+        stdout=subprocess.DEVNULL,  # not a pipe: the sleeps would hold it open to their end
+        stderr=subprocess.DEVNULL,
+        timeout=30,
+    )
+    assert entered.returncode == 0
+
+    def orphans() -> list[int]:
+        return [pid for pid in children(boot) if pid != pyinit]
+
+    adopted = wait_for(orphans, what="the exec session's orphans to reach PID 1")
+    assert len(adopted) == 2, adopted
+    if has_patched_bootloader(pid1):
+        wait_for(lambda: orphans() == [], what="the bootloader to reap them")
+    else:
+        wait_for(lambda: all(state(pid) == "Z" for pid in adopted), what="two zombies")
+    os.kill(boot, signal.SIGTERM)
+    assert frozen.wait() == 128 + signal.SIGTERM
+
+
 # --- signals --------------------------------------------------------------------------------
 
 #: Not forwarded verbatim: KILL and STOP cannot be caught; CHLD is about pyinit's own
