@@ -467,3 +467,18 @@ def test_build_variant(request, podman, record_property, variant, exe):
     opts = READ_ONLY if variant == "onedir" else []
     proc = podman.run([exe, "--", "sh", "-c", "exit 42"], rootfs=fs, opts=opts)
     assert proc.returncode == 42, proc.stderr
+
+
+def test_static_variant_forwards_every_signal(podman, static_rootfs):
+    """`podman kill -s HUP` (a reload) reaches the app through staticx's bootloader, PID 1 of
+    the static build: our patched one forwards every catchable signal, the stock one only TERM
+    and INT (packaging/bootloader/README.md)."""
+    if b"Error setting the handler for signal" not in static_rootfs.binary.read_bytes()[: 1 << 20]:
+        pytest.skip("staticx's stock bootloader (build-binary's fallback) drops SIGHUP")
+    app = 'trap "echo got HUP" HUP; echo ready; while :; do sleep 0.1; done'
+    name = podman.start(["/pyinit", "--", "sh", "-c", app], rootfs=static_rootfs)
+    ct.wait_for(lambda: "ready" in podman.logs(name), 15, interval=0.1, what="the app to start")
+    podman.cmd(["kill", "--signal", "HUP", name], check=True)
+    ct.wait_for(lambda: "got HUP" in podman.logs(name), 10, interval=0.1, what="SIGHUP")
+    stopped = podman.stop(name, STOP_TIMEOUT)
+    assert stopped.exit_code == 143, podman.logs(name)
