@@ -647,6 +647,18 @@ def test_onedir_build_is_pid1_itself(
     assert frozen.wait() == 0
 
 
+def test_static_pid1_exits_128_plus_n(run: Callable[..., Frozen]) -> None:
+    """Its child (PyInstaller's bootloader) dies of SIGKILL: staticx's bootloader, PID 1,
+    re-raises it, the kernel drops that, and ours exits 128+9 (the stock one: 2)."""
+    static = _variant(STATIC)
+    if not has_patched_bootloader(static):
+        pytest.skip("dist/pyinit-static has staticx's stock bootloader")
+    frozen = run(static, "--", "sleep", "30")
+    frozen.workload  # noqa: B018 - the chain is up: staticx, PyInstaller's bootloader, pyinit
+    os.kill(frozen.pyinit, signal.SIGKILL)
+    assert frozen.proc.wait(20) == 128 + signal.SIGKILL
+
+
 def test_stock_static_build_forwards_only_term_and_int(
     run: Callable[..., Frozen], script: Callable[..., list[str]]
 ) -> None:
