@@ -405,7 +405,10 @@ class Pid1Process:
                     main_gone_at = now
                 for p in procs:
                     if p.status != "zombie" and p.pid != self.main_pid:
-                        after_main[p.pid] = (p, now)
+                        # keep the first view: a later one may catch it dying from our SIGKILL,
+                        # its cmdline already empty but not yet a zombie
+                        first = after_main.get(p.pid)
+                        after_main[p.pid] = (first[0] if first else p, now)
             if now >= deadline:
                 timed_out = True
                 break

@@ -141,7 +141,9 @@ def spawn():
 @pytest.fixture
 def shell_pid1(namespace):
     ns = namespace(["sh", "-c", "sleep 1000; true"])  # the shell cannot exec: more follows
-    ns.wait_children(1)
+    wait_until(
+        lambda: [p for p in ns.wait_children(1) if p.name() == "sleep"], what="sleep to exec"
+    )
     return ns
 
 
@@ -221,10 +223,18 @@ def test_process_outside_the_group_is_reported(namespace):
     ns = namespace([PY, "-m", "pyinit", "--", PY, str(APPS / "orphan.py")])
     kids = ns.wait_children(2)  # the app and, once the middle child is gone, the orphan
     app = ns.init.children()[0]
-    orphan = wait_until(
-        lambda: [p for p in ns.init.children(recursive=True) if os.getpgid(p.pid) != app.pid],
-        what="the orphan",
-    )[0]
+
+    def outside() -> list[psutil.Process]:
+        found = []
+        for p in ns.init.children(recursive=True):
+            try:
+                if os.getpgid(p.pid) != app.pid:
+                    found.append(p)
+            except ProcessLookupError:  # the short-lived middle child, reaped meanwhile
+                pass
+        return found
+
+    orphan = wait_until(outside, what="the orphan")[0]
     assert kids
     code, rep = doctor_json(ns.pid)
     assert code == 0  # a warning, not a failure

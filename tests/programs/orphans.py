@@ -13,8 +13,12 @@ count = int(sys.argv[1])
 for _ in range(count):
     middle = os.fork()
     if middle == 0:
-        if os.fork() == 0:
+        orphan = os.fork()
+        if orphan == 0:
             os._exit(0)  # the orphan: its parent is gone, so init must reap it
+        # Wait until it has exited, without reaping it: with --exit every orphan is then a
+        # zombie handed to init before we exit, none still running when init may end.
+        os.waitid(os.P_PID, orphan, os.WEXITED | os.WNOWAIT)
         os._exit(0)
     os.waitpid(middle, 0)
 print(f"spawned {count}", flush=True)
