@@ -425,6 +425,38 @@ def test_orphans_go_to_pyinit_and_are_reaped(
     assert frozen.wait() == 0
 
 
+#: Starts a long-lived child with SIGCHLD ignored, then execs ARGV: a caller like that hands
+#: the bootloader a child it did not fork and an ignored SIGCHLD.
+IGNORING_LAUNCHER = """
+import os, signal, subprocess, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+sibling = subprocess.Popen(["sleep", "30"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(sibling.pid, file=sys.stderr, flush=True)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_caller_that_ignores_sigchld(wrapped: Path, tmp_path: Path) -> None:
+    """With SIGCHLD ignored the kernel reaps children itself, and a `waitpid(-1)` (the patch
+    that reaps exec orphans) would block until every child is gone, here a 30 s sleep. The
+    patched bootloaders wait with SIGCHLD at its default: the exit status arrives at once."""
+    if not has_patched_bootloader(wrapped):
+        pytest.skip("stock bootloader: it waits for its own child only")
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", IGNORING_LAUNCHER, str(wrapped), "--", "sh", "-c", "exit 3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    elapsed = time.monotonic() - start
+    with contextlib.suppress(ProcessLookupError, ValueError):
+        os.kill(int(done.stderr.split()[0]), signal.SIGKILL)
+    assert done.returncode == 3, done.stderr
+    assert elapsed < 10, f"{elapsed:.1f} s: the bootloader waited for its sibling"
+
+
 def test_orphans_from_outside_pyinit_are_reaped(wrapped: Path, run: Callable[..., Frozen]) -> None:
     """What `docker exec` starts enters the PID namespace from outside, so it is no descendant
     of pyinit: when its parent exits, its orphans go to PID 1, the bootloader. The patched
