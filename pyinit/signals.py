@@ -46,6 +46,24 @@ JOB_CONTROL: frozenset[int] = frozenset({SIGTSTP, SIGTTIN, SIGTTOU})
 #: and subprocess.Popen(restore_signals=True) all leave them).
 PYTHON_IGNORED: frozenset[int] = frozenset({SIGPIPE, SIGXFSZ})
 
+#: Environment variable in which our patched bootloaders hand down the signal mask their
+#: caller started them with (packaging/bootloader/README.md): they keep the child that
+#: becomes pyinit fully blocked, so pyinit's own mask says nothing about the caller's.
+HANDED_MASK_VARIABLE = "_PYINIT_SIGMASK"
+
+
+def parse_mask(text: str) -> set[int] | None:
+    """The signals of a mask written as hex bits (bit N-1 for signal N, as in
+    /proc/PID/status); None if ``text`` is not one."""
+    try:
+        bits = int(text, 16)
+    except ValueError:
+        return None
+    if not 0 <= bits < 1 << 64:
+        return None
+    return {signo for signo in VALID if bits >> (signo - 1) & 1}
+
+
 _ALIASES = {"SIGIOT", "SIGCLD", "SIGPOLL", "SIGRTMIN", "SIGRTMAX"}
 _BY_NAME: dict[str, int] = {
     name: value

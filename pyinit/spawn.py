@@ -10,7 +10,16 @@ import _signal
 import errno
 import os
 
-from pyinit.signals import PYTHON_IGNORED, SIGCHLD, SIGCONT, SIGHUP, SIGINT, WAITED
+from pyinit.signals import (
+    HANDED_MASK_VARIABLE,
+    PYTHON_IGNORED,
+    SIGCHLD,
+    SIGCONT,
+    SIGHUP,
+    SIGINT,
+    WAITED,
+    parse_mask,
+)
 
 #: Exit statuses of the shell convention, also used by tini and dumb-init.
 EXIT_NOT_FOUND = 127
@@ -54,6 +63,12 @@ class SignalState:
         queued even for PID 1, where the kernel drops an unhandled one.
         """
         mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, WAITED)
+        handed = os.environ.pop(HANDED_MASK_VARIABLE, None)
+        if handed is not None:
+            # Our frozen build's bootloader started us with every signal blocked, so
+            # that one it forwarded early waits for us; the caller's mask is this one.
+            # (Malformed: nothing blocked, the usual state, rather than everything.)
+            mask = parse_mask(handed) or set()
         ignored = frozenset(
             signo
             for signo in WAITED - PYTHON_IGNORED

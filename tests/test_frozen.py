@@ -598,7 +598,8 @@ def test_signal_while_the_bootloader_unpacks(wrapped: Path, run: Callable[..., F
         assert has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # pending, not dropped
         os.kill(boot, signal.SIGCONT)
         assert frozen.wait() == 128 + signal.SIGTERM
-        assert frozen.stdout == []
+        # pyinit forwards it as soon as the workload exists: before or just after its echo
+        assert frozen.stdout in ([], ["started"])
     else:
         assert not has_signal(status(boot)["SigBlk"], signal.SIGTERM)
         assert not has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # dropped, not pending
@@ -608,15 +609,14 @@ def test_signal_while_the_bootloader_unpacks(wrapped: Path, run: Callable[..., F
 
 
 @pytest.mark.timeout(120)
-def test_signal_before_pyinit_blocks_signals_ends_at_once(
-    pid1: Path, run: Callable[..., Frozen]
-) -> None:
-    """Once the bootloader forwards, but before pyinit's first action (blocking every signal,
-    ~30 ms into the child's start), SIGTERM kills pyinit itself: the workload never starts
-    and the caller sees 143 (the patched bootloader's 128+N; the stock one's re-raise is
-    dropped for PID 1 and it exits 1)."""
+def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[..., Frozen]) -> None:
+    """The bootloader's child keeps every signal blocked from its fork until pyinit takes
+    over, and pyinit finds the caller's mask in _PYINIT_SIGMASK. So a signal forwarded before
+    pyinit's first line waits for pyinit, which forwards, rewrites or drops it as told: here
+    `-r USR1:0` drops it and the workload runs to its end. (Before, the child had no handler
+    yet and died of it: the container ended with 138, or 1 with the stock bootloader.)"""
     for _ in range(10):
-        frozen = run(pid1, "--", "sh", "-c", "echo started; sleep 0.2; exit 7")
+        frozen = run(patched, "-r", "USR1:0", "--", "sh", "-c", "echo started; exit 7")
         boot = frozen.catch(frozen._boot_started, what="the bootloader to start")
         if boot is None:
             continue  # it ran to its end before the first look
@@ -625,22 +625,49 @@ def test_signal_before_pyinit_blocks_signals_ends_at_once(
         if child is None:
             continue
         _freeze(child)
-        if not has_signal(status(child)["SigBlk"], signal.SIGTERM):
-            break
-        os.kill(child, signal.SIGCONT)  # pyinit already blocks signals: try again
+        if not children(child):
+            break  # caught before pyinit started the workload
+        os.kill(child, signal.SIGCONT)  # too late: try again
         frozen.wait()
     else:
-        pytest.skip("never caught pyinit before it blocked signals")
+        pytest.skip("never caught the bootloader's child before it started the workload")
+    assert has_signal(status(child)["SigBlk"], signal.SIGUSR1)  # blocked since the fork
     wait_for(
-        lambda: has_signal(status(boot)["SigCgt"], signal.SIGTERM),
+        lambda: has_signal(status(boot)["SigCgt"], signal.SIGUSR1),
         what="the bootloader's forwarding handler",
     )
-    os.kill(boot, signal.SIGTERM)  # forwarded to the stopped child: pending there
-    wait_for(lambda: has_signal(status(child)["ShdPnd"], signal.SIGTERM), what="forwarding")
+    os.kill(boot, signal.SIGUSR1)  # forwarded to the stopped child: pending there
+    wait_for(lambda: has_signal(status(child)["ShdPnd"], signal.SIGUSR1), what="forwarding")
     os.kill(child, signal.SIGCONT)
-    expected = 128 + signal.SIGTERM if has_patched_bootloader(pid1) else 1
-    assert frozen.wait() == expected
-    assert frozen.stdout == []
+    assert frozen.wait() == 7, frozen.stderr
+    assert frozen.stdout == ["started"]
+
+
+#: Blocks SIGUSR2, then execs ARGV: the workload must start with exactly that mask.
+BLOCKING_LAUNCHER = """
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_workload_gets_the_callers_signal_mask(wrapped: Path, tmp_path: Path) -> None:
+    """The bootloaders keep pyinit's process fully blocked and hand the caller's mask down in
+    _PYINIT_SIGMASK; pyinit gives it to the workload and removes the variable."""
+    show = (  # not sh: dash clears its signal mask when it starts
+        "import os, re; print(re.search('SigBlk:.*', open('/proc/self/status').read())[0]);"
+        "print('handed=' + os.environ.get('_PYINIT_SIGMASK', 'none'))"
+    )
+    launch = [sys.executable, "-c", BLOCKING_LAUNCHER, str(wrapped)]
+    done = subprocess.run(
+        [*launch, "--", sys.executable, "-c", show],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["SigBlk:", f"{1 << (signal.SIGUSR2 - 1):016x}", "handed=none"]
 
 
 # --- memory ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from pyinit.cli import Action, Config, UsageError, parse
 from pyinit.log import DEBUG, INFO, WARNING
-from pyinit.signals import parse_rewrite, parse_signal, signal_name, translate
+from pyinit.signals import VALID, parse_mask, parse_rewrite, parse_signal, signal_name, translate
 from pyinit.spawn import from_self
 from pyinit.supervisor import exit_code
 
@@ -159,3 +159,12 @@ def test_from_self_only_matches_our_own_tiocnotty_signals() -> None:
     assert not from_self(signal.SIGHUP, me + 1, 0, me)
     assert not from_self(signal.SIGTERM, me, 0, me)
     assert not from_self(signal.SIGHUP, me, -1, me)  # sigqueue, not kill
+
+
+def test_parse_mask_reads_the_bootloaders_hex_bits() -> None:
+    assert parse_mask("0") == set()
+    assert parse_mask("800") == {12}  # SIGUSR2
+    assert parse_mask("4001") == {1, 15}
+    assert parse_mask("ffffffffffffffff") == set(VALID)  # glibc's own 32/33 are not in VALID
+    for bad in ("", "xyz", "-1", "1" + "0" * 16):
+        assert parse_mask(bad) is None
