@@ -7,7 +7,14 @@ import sys
 
 from pyinit.cli import EXIT_USAGE, SUBCOMMANDS, Action, UsageError, parse
 from pyinit.log import ERROR, INFO, log
-from pyinit.spawn import NO_TERMINAL, SignalState, SpawnError, plan_terminal, spawn
+from pyinit.spawn import (
+    NO_TERMINAL,
+    SignalState,
+    SpawnError,
+    plan_terminal,
+    spawn,
+    unblock_handed,
+)
 from pyinit.supervisor import Supervisor, become_subreaper
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in pyinit before the child started
@@ -23,6 +30,7 @@ def _subcommand(name: str, argv: list[str]) -> int:
 
 def run(argv: list[str]) -> int:
     if argv and argv[0] in SUBCOMMANDS:
+        unblock_handed()
         return _subcommand(argv[0], argv[1:])
     # First of all, so that no signal is lost: from here on every catchable
     # signal waits in the pending set until the loop takes it.
@@ -56,7 +64,7 @@ def run(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         return run(sys.argv[1:] if argv is None else argv)
-    except KeyboardInterrupt:  # SIGINT during interpreter start-up, before block_all
+    except KeyboardInterrupt:  # SIGINT before block_all (interpreter start-up), or in a tool
         return 130
     except Exception as error:  # noqa: BLE001 - one line, never a traceback
         log(ERROR, "internal-error", f"internal error: {error!r}; please report it")

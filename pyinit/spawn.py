@@ -45,6 +45,29 @@ class SpawnError(Exception):
         super().__init__(f"cannot run {command!r}: {reason}")
 
 
+def take_handed_mask(current: set[int]) -> set[int] | None:
+    """The caller's signal mask that our frozen build's bootloader handed down, or None.
+
+    The patched bootloaders start pyinit with every signal blocked (so that a signal they
+    forward early waits for pyinit) and put the caller's mask in _PYINIT_SIGMASK. The
+    variable is removed either way, so the workload never sees it; it is trusted only when
+    ``current`` (the mask we were started with) blocks everything, as only they leave it: a
+    stale copy in some other environment must never block the workload's signals. A
+    malformed value means nothing blocked, the usual state.
+    """
+    handed = os.environ.pop(HANDED_MASK_VARIABLE, None)
+    if handed is None or not WAITED <= current:
+        return None
+    return parse_mask(handed) or set()
+
+
+def unblock_handed() -> None:
+    """For ``pyinit doctor``/``check`` in a frozen build: run with the caller's mask."""
+    handed = take_handed_mask(_signal.pthread_sigmask(_signal.SIG_BLOCK, ()))
+    if handed is not None:
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, handed)
+
+
 class SignalState:
     """The signal mask and the ignored signals pyinit was started with."""
 
@@ -63,12 +86,9 @@ class SignalState:
         queued even for PID 1, where the kernel drops an unhandled one.
         """
         mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, WAITED)
-        handed = os.environ.pop(HANDED_MASK_VARIABLE, None)
-        if handed is not None:
-            # Our frozen build's bootloader started us with every signal blocked, so
-            # that one it forwarded early waits for us; the caller's mask is this one.
-            # (Malformed: nothing blocked, the usual state, rather than everything.)
-            mask = parse_mask(handed) or set()
+        handed = take_handed_mask(mask)
+        if handed is not None:  # our frozen build's bootloader: see take_handed_mask
+            mask = handed
         ignored = frozenset(
             signo
             for signo in WAITED - PYTHON_IGNORED

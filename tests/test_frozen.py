@@ -653,7 +653,8 @@ os.execv(sys.argv[1], sys.argv[1:])
 
 def test_workload_gets_the_callers_signal_mask(wrapped: Path, tmp_path: Path) -> None:
     """The bootloaders keep pyinit's process fully blocked and hand the caller's mask down in
-    _PYINIT_SIGMASK; pyinit gives it to the workload and removes the variable."""
+    _PYINIT_SIGMASK; pyinit gives it to the workload and removes the variable. A stale value
+    in the caller's environment (all blocked!) is not taken for the caller's mask."""
     show = (  # not sh: dash clears its signal mask when it starts
         "import os, re; print(re.search('SigBlk:.*', open('/proc/self/status').read())[0]);"
         "print('handed=' + os.environ.get('_PYINIT_SIGMASK', 'none'))"
@@ -664,7 +665,7 @@ def test_workload_gets_the_callers_signal_mask(wrapped: Path, tmp_path: Path) ->
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
+        env={**os.environ, "TMPDIR": str(tmp_path), "_PYINIT_SIGMASK": "ffffffffffffffff"},
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["SigBlk:", f"{1 << (signal.SIGUSR2 - 1):016x}", "handed=none"]

@@ -180,9 +180,18 @@ def test_signal_sent_before_the_child_exists_is_forwarded(run: type[Running]) ->
     assert init.wait() == 0
 
 
-def test_child_gets_the_signal_state_pyinit_started_with(run: type[Running]) -> None:
+@pytest.mark.parametrize("stale", [None, "ffffffffffffffff"], ids=["plain", "stale-handed-mask"])
+def test_child_gets_the_signal_state_pyinit_started_with(
+    run: type[Running], stale: str | None
+) -> None:
+    """Also when _PYINIT_SIGMASK (what our frozen build's bootloader hands down) is in the
+    environment, stale: pyinit was not started fully blocked, so it is not taken."""
+    env = dict(os.environ)
+    if stale:
+        env["_PYINIT_SIGMASK"] = stale
     argv = program("sigstate.py", "--block", "USR1,TERM", "--ignore", "USR2,HUP", "--")
-    init = run([*argv, *PYINIT, "--", "grep", "^Sig[BI]", "/proc/self/status"], pid1=True)
+    command = [*argv, *PYINIT, "--", "grep", "^Sig[BI]", "/proc/self/status"]
+    init = run(command, pid1=True, env=env)
     assert init.wait() == 0
     masks = dict(line.split(":\t") for line in init.stdout)
     bits = {
