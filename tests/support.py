@@ -29,6 +29,21 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "con
         delay = min(delay * 2, 0.05)
 
 
+#: Strings only our patched bootloaders contain (packaging/bootloader/): PyInstaller's (in front
+#: of dist/pyinit) and staticx's (in front of dist/pyinit-static). Without them the binary was
+#: built with the stock one (build-binary's fallback, --stock-bootloader).
+PYINSTALLER_PATCH_MARKER = b"[pyinit] error: cannot unpack: no writable temporary directory"
+STATICX_PATCH_MARKER = b"Error setting the handler for signal"
+
+
+def has_patched_bootloader(binary: Path) -> bool:
+    """Was the bootloader in front of ``binary`` (PID 1) built with our patch?"""
+    with open(binary, "rb") as file:
+        head = file.read(1 << 20)  # the bootloader: PyInstaller's ~100 kB, staticx's ~1 MB
+    static = b"STATICX_PROG_PATH" in head  # staticx's, with PyInstaller's behind it
+    return (STATICX_PATCH_MARKER if static else PYINSTALLER_PATCH_MARKER) in head
+
+
 def program(name: str, *args: str) -> list[str]:
     """Command line of a helper program in tests/programs."""
     return [sys.executable, str(PROGRAMS / name), *args]

@@ -26,6 +26,7 @@ try:
     from tests import containers as ct
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
     import containers as ct  # type: ignore[no-redef]
+from tests.support import has_patched_bootloader
 
 pytestmark = pytest.mark.container
 
@@ -186,11 +187,6 @@ def test_int_only_child_without_rewrite_is_killed(pyinit, record_property):
     assert stopped.seconds >= CONTRAST_TIMEOUT - 0.1
 
 
-def has_patched_bootloader(rootfs: ct.Rootfs) -> bool:
-    """Was the binary built with our bootloader patch (packaging/bootloader/)?"""
-    return b"[pyinit] error: cannot unpack:" in rootfs.binary.read_bytes()[: 1 << 20]
-
-
 # -- 4: zombies -----------------------------------------------------------------------------------
 
 # The inner shell starts two short sleeps and exits at once: they are orphans. Then the main
@@ -215,7 +211,7 @@ def test_orphans_are_reaped(pyinit):
 def test_orphans_of_podman_exec_are_reaped(pyinit, pyinit_rootfs):
     """`podman exec` starts its command outside pyinit's tree: orphans it leaves go to PID 1,
     the onefile bootloader, which our patch makes reap any child (packaging/bootloader/)."""
-    if not has_patched_bootloader(pyinit_rootfs):
+    if not has_patched_bootloader(pyinit_rootfs.binary):
         pytest.skip("stock bootloader (build-binary's fallback): such orphans stay zombies")
     name = pyinit.start(["/pyinit", "--", "sleep", "1000"])
     wait_for_process(pyinit, name, "sleep 1000")
@@ -324,7 +320,7 @@ def test_read_only_rootfs_fails_in_one_line(pyinit, pyinit_rootfs, record_proper
     record_property(f"read-only {mounts}", f"exit {proc.returncode}: {proc.stderr.strip()}")
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
-    patched = has_patched_bootloader(pyinit_rootfs)
+    patched = has_patched_bootloader(pyinit_rootfs.binary)
     if patched:
         assert proc.returncode == 255, proc.stderr
         assert lines[0].startswith("[pyinit] error: cannot unpack:"), proc.stderr
@@ -473,7 +469,7 @@ def test_static_variant_forwards_every_signal(podman, static_rootfs):
     """`podman kill -s HUP` (a reload) reaches the app through staticx's bootloader, PID 1 of
     the static build: our patched one forwards every catchable signal, the stock one only TERM
     and INT (packaging/bootloader/README.md)."""
-    if b"Error setting the handler for signal" not in static_rootfs.binary.read_bytes()[: 1 << 20]:
+    if not has_patched_bootloader(static_rootfs.binary):
         pytest.skip("staticx's stock bootloader (build-binary's fallback) drops SIGHUP")
     app = 'trap "echo got HUP" HUP; echo ready; while :; do sleep 0.1; done'
     name = podman.start(["/pyinit", "--", "sh", "-c", app], rootfs=static_rootfs)

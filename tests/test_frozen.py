@@ -31,6 +31,7 @@ from tests.support import (
     Running,
     children,
     descendants,
+    has_patched_bootloader,
     has_signal,
     kill_tree,
     state,
@@ -96,22 +97,8 @@ def wrapped(request: pytest.FixtureRequest, pid1: Path) -> Path:
     return pid1 if request.param == "onefile" else _variant(STATIC)
 
 
-#: A line only our patched bootloader (packaging/bootloader/) contains; without it dist/pyinit
-#: was built with PyInstaller's stock bootloader (build-binary's fallback, --stock-bootloader).
-PATCHED_MARKER = b"[pyinit] error: cannot unpack: no writable temporary directory"
-#: The same for staticx's bootloader (packaging/bootloader/staticx-bootloader.patch), which is
-#: PID 1 in front of PyInstaller's in dist/pyinit-static.
-STATICX_PATCHED_MARKER = b"Error setting the handler for signal"
-
 ONEDIR = REPO / "dist" / "pyinit-onedir" / "pyinit"
 STATIC = REPO / "dist" / "pyinit-static"
-
-
-def has_patched_bootloader(binary: Path) -> bool:
-    """Was the bootloader in front (PID 1: staticx's in the static build) built with our patch?"""
-    marker = STATICX_PATCHED_MARKER if binary == STATIC else PATCHED_MARKER
-    with open(binary, "rb") as file:
-        return marker in file.read(1 << 20)  # the bootloader is the first ~100 kB
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -615,7 +602,7 @@ def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[...
     pyinit's first line waits for pyinit, which forwards, rewrites or drops it as told: here
     `-r USR1:0` drops it and the workload runs to its end. (Before, the child had no handler
     yet and died of it: the container ended with 138, or 1 with the stock bootloader.)"""
-    for _ in range(10):
+    for _ in range(30):
         frozen = run(patched, "-r", "USR1:0", "--", "sh", "-c", "echo started; exit 7")
         boot = frozen.catch(frozen._boot_started, what="the bootloader to start")
         if boot is None:
@@ -625,12 +612,14 @@ def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[...
         if child is None:
             continue
         _freeze(child)
-        if not children(child):
-            break  # caught before pyinit started the workload
+        # Before the interpreter is up (it installs its SIGINT handler before any of pyinit's
+        # code runs): blocked now can only be the bootloader's doing, not pyinit's block_all.
+        if not has_signal(status(child)["SigCgt"], signal.SIGINT):
+            break
         os.kill(child, signal.SIGCONT)  # too late: try again
         frozen.wait()
     else:
-        pytest.skip("never caught the bootloader's child before it started the workload")
+        pytest.skip("never caught the bootloader's child before its interpreter started")
     assert has_signal(status(child)["SigBlk"], signal.SIGUSR1)  # blocked since the fork
     wait_for(
         lambda: has_signal(status(boot)["SigCgt"], signal.SIGUSR1),
