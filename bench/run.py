@@ -1288,68 +1288,35 @@ def draw_chart(res: dict[str, Any], path: Path) -> None:
                     out[n] = v
         return out
 
-    if "latency" in m:
-        panels.append(
-            (
-                "signal forwarding latency, us (log)",
-                pick("latency", lambda e: e["median"]),
-                pick("latency", lambda e: e["p99"]),
-                "p99",
-                True,
-            )
-        )
-    if "reaping" in m:
-        panels.append(
-            (
-                "reaping a burst of orphans, ms\n(release -> none left)",
-                pick("reaping", lambda e: e["burst_reaped_ms"]["median"]),
-                pick("reaping", lambda e: e["burst_reaped_ms"]["max"]),
-                "max",
-                False,
-            )
-        )
-    if "startup" in m:
+    def startup_as_pid1() -> dict[str, float]:
         su = m["startup"]
-        base = su.get("/bin/true", {}).get("median", 0.0)
         base1 = su.get(PID1_PREFIX + "/bin/true", {}).get("median", 0.0)
-        pid1 = {
+        return {
             n: max(su[PID1_PREFIX + n]["median"] - base1, 0.01)
             for n in names
             if "median" in su.get(PID1_PREFIX + n, {})
         }
-        panels.append(
-            (
-                "start-up overhead, ms (log)\n(INIT -- /bin/true minus /bin/true)",
-                pick("startup", lambda e: max(e["median"] - base, 0.01)),
-                pid1,
-                "as PID 1",
-                True,
-            )
-        )
-    if "memory" in m:
-        panels.append(
-            (
-                "memory of the init, MB",
-                pick("memory", lambda e: e["rss_kb"] / 1024),
-                pick("memory", lambda e: e["pss_kb"] / 1024),
-                "PSS",
-                False,
-            )
-        )
-    if "idle" in m:
-        panels.append(
-            ("idle wake-ups per second", pick("idle", lambda e: e["per_s"]), {}, "", False)
-        )
-    if "storm" in m:
-        panels.append(
-            (
-                "signal storm: seconds to send, to drain",
-                pick("storm", lambda e: e["send_s_median"]),
-                pick("storm", lambda e: e["drain_s_median"]),
-                "drain",
-                False,
-            )
-        )
+
+    base = m.get("startup", {}).get("/bin/true", {}).get("median", 0.0)
+    # (section, title, main value of an entry, second values, label of the second bar, log)
+    specs: list[tuple[str, str, Callable[[dict[str, Any]], float], Callable[[], dict], str, bool]]
+    specs = [
+        ("latency", "signal forwarding latency, us (log)", lambda e: e["median"],
+         lambda: pick("latency", lambda e: e["p99"]), "p99", True),
+        ("reaping", "reaping a burst of orphans, ms\n(release -> none left)",
+         lambda e: e["burst_reaped_ms"]["median"],
+         lambda: pick("reaping", lambda e: e["burst_reaped_ms"]["max"]), "max", False),
+        ("startup", "start-up overhead, ms (log)\n(INIT -- /bin/true minus /bin/true)",
+         lambda e: max(e["median"] - base, 0.01), startup_as_pid1, "as PID 1", True),
+        ("memory", "memory of the init, MB", lambda e: e["rss_kb"] / 1024,
+         lambda: pick("memory", lambda e: e["pss_kb"] / 1024), "PSS", False),
+        ("idle", "idle wake-ups per second", lambda e: e["per_s"], dict, "", False),
+        ("storm", "signal storm: seconds to send, to drain", lambda e: e["send_s_median"],
+         lambda: pick("storm", lambda e: e["drain_s_median"]), "drain", False),
+    ]  # fmt: skip
+    for section, title, main, second, second_label, log in specs:
+        if section in m:
+            panels.append((title, pick(section, main), second(), second_label, log))
     cols = 3
     rows = max(1, math.ceil(len(panels) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows), squeeze=False)
