@@ -6,12 +6,15 @@ import os
 import signal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pyinit.cli import Action, Config, UsageError, parse
 from pyinit.log import DEBUG, INFO, WARNING
 from pyinit.signals import VALID, parse_mask, parse_rewrite, parse_signal, signal_name, translate
 from pyinit.spawn import from_self
 from pyinit.supervisor import exit_code
+from pyinit.text import printable
 
 
 @pytest.mark.parametrize(
@@ -168,3 +171,30 @@ def test_parse_mask_reads_the_bootloaders_hex_bits() -> None:
     assert parse_mask("ffffffffffffffff") == set(VALID)  # glibc's own 32/33 are not in VALID
     for bad in ("", "xyz", "-1", "1" + "0" * 16):
         assert parse_mask(bad) is None
+
+
+# -- pyinit.text.printable ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("sleep", "sleep"),
+        ("a b", "a b"),
+        ("x\n[pyinit] ok", "x\\x0a[pyinit] ok"),
+        ("\x1b[2J", "\\x1b[2J"),
+        ("bell\a\r", "bell\\x07\\x0d"),
+        ("\x9b", "\\x9b"),
+        ("rlo\u202e", "rlo\\u202e"),
+        ("back\\x1b", "back\\\\x1b"),
+        ("bad\udcff", "bad\\xff"),
+        ("émoji 🙂", "émoji 🙂"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_act_on(raw, shown):
+    assert printable(raw) == shown
+
+
+@given(st.text())
+def test_printable_output_has_no_control_character(raw):
+    shown = printable(raw)
+    assert shown.isprintable()
+    assert "\n" not in shown
