@@ -54,10 +54,6 @@ def run(argv: list[str]) -> int:
         log(ERROR, "exec", f"{error}; exiting with {error.exit_code}", code=error.exit_code)
         return error.exit_code
     log(INFO, "spawn", f"started {' '.join(config.command)!r} as pid {child}", child=child)
-    try:
-        os.chdir("/")  # do not keep the caller's directory busy; the child keeps it
-    except OSError:
-        pass
     return Supervisor(config, child, terminal).run()
 
 

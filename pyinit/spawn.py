@@ -198,6 +198,13 @@ def spawn(command: tuple[str, ...], session: bool, terminal: str, state: SignalS
             os.write(write_end, str(code).encode())
         finally:
             os._exit(EXIT_NOT_EXECUTABLE)
+    # Leave the caller's directory at once, before the child can look (dumb-init does
+    # this right after fork too): pyinit must not keep it busy, and the child, forked
+    # before this line, keeps it as its own working directory.
+    try:
+        os.chdir("/")
+    except OSError:
+        pass
     os.close(write_end)
     report = b""
     while chunk := os.read(read_end, 16):

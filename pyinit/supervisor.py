@@ -12,19 +12,8 @@ import os
 import time
 
 from pyinit.log import DEBUG, ERROR, INFO, WARNING, log
-from pyinit.signals import (
-    FORWARDED,
-    JOB_CONTROL,
-    SIGCHLD,
-    SIGCONT,
-    SIGHUP,
-    SIGKILL,
-    SIGSTOP,
-    SIGTERM,
-    WAITED,
-    signal_name,
-    translate,
-)
+from pyinit.route import DROP, IGNORE, REAP, REST, RUNNING, SHUTDOWN, Route, route, verbatim
+from pyinit.signals import SIGCONT, SIGKILL, SIGSTOP, SIGTERM, WAITED, signal_name
 from pyinit.spawn import FOREGROUND, NO_TERMINAL, from_self
 
 TYPE_CHECKING = False  # typing costs start-up time; type checkers treat this as True
@@ -105,12 +94,9 @@ class Supervisor:
         self.pid = os.getpid()
         self.status: int | None = None  # the child's wait status, once it exits
         self.signal_child = os.killpg if config.session else os.kill
-        # The hot path: signals sent on as they are, with nothing to log and no
-        # rule of their own (rewrites, job control, the TIOCNOTTY HUP/CONT). The
+        # The hot path: signals that route() sends on unchanged with nothing to log. The
         # fewer Python lines between sigwaitinfo and kill, the lower the latency.
-        self.verbatim = frozenset()
-        if not log.enabled(INFO):
-            self.verbatim = FORWARDED - {SIGHUP, SIGCONT} - config.rewrites.keys()
+        self.verbatim = verbatim(config, log.level)
         # A child in the terminal's foreground group of our session can be
         # stopped by Ctrl-Z: watch for that like a shell does (see child_stopped).
         self.wait_flags = os.WNOHANG | (os.WUNTRACED if terminal == FOREGROUND else 0)
@@ -130,7 +116,7 @@ class Supervisor:
                     continue
                 except Exception:  # noqa: BLE001 - step() below handles every case
                     pass
-            self.step(info)
+            self.step(info, RUNNING)
         log(INFO, "child-exit", f"child {self.child} {describe(self.status)}", status=self.status)
         try:
             self.shutdown()
@@ -140,20 +126,46 @@ class Supervisor:
         log(INFO, "exit", f"exiting with {code}", code=code)
         return code
 
-    def step(self, info: _signal.struct_siginfo) -> None:
-        """Handle one signal. A bug here is logged and survived: PID 1 must not die."""
+    def step(self, info: _signal.struct_siginfo, phase: str) -> None:
+        """Carry out route()'s decision for one signal. A bug here is logged and
+        survived: PID 1 must not die."""
         signo = info.si_signo
         try:
-            if signo in self.verbatim:
-                self.send(signo)
-            elif signo == SIGCHLD:
+            sender_is_us = from_self(signo, info.si_pid, info.si_code, self.pid)
+            decided = route(signo, sender_is_us, self.config, phase)
+            if decided.kind == REAP and phase == RUNNING:
                 self.handle_sigchld()
-            elif from_self(signo, info.si_pid, info.si_code, self.pid):
+            elif decided.kind == REAP:
+                self.reap_rest()
+            elif decided.kind == IGNORE:
                 log(DEBUG, "ignore", f"ignoring {signal_name(signo)} from TIOCNOTTY")
+            elif decided.kind == DROP:
+                log(INFO, "drop", f"dropped {signal_name(signo)}", signal=signal_name(signo))
             else:
-                self.forward(signo)
+                self.carry_out(signo, decided)
         except Exception as error:  # noqa: BLE001 - the supervisor must keep running
             log(ERROR, "internal-error", f"internal error, still supervising: {error!r}")
+
+    def carry_out(self, signo: int, decided: Route) -> None:
+        if decided.target == REST:
+            self.send_rest(decided.signal)
+        else:
+            self.send(decided.signal)
+        if log.enabled(decided.level):
+            what = signal_name(signo)
+            if decided.signal != signo:
+                what += f" as {signal_name(decided.signal)}"
+            whom = "the rest of the group" if decided.target == REST else decided.target
+            log(
+                decided.level,
+                "forward",
+                f"forwarded {what} to {whom} {self.child}",
+                signal=signal_name(decided.signal),
+                received=signal_name(signo),
+            )
+        if decided.stop_self:
+            log(INFO, "stop", "stopping too, so that the shell that started pyinit sees it")
+            os.kill(self.pid, SIGSTOP)  # we continue here on fg or bg
 
     def handle_sigchld(self) -> None:
         for pid, status in reap(self.wait_flags):
@@ -186,29 +198,6 @@ class Supervisor:
             except OSError:
                 pass
         self.send(SIGCONT)
-
-    def forward(self, signo: int) -> None:
-        target = translate(signo, self.config.rewrites)
-        if target == 0:
-            log(INFO, "drop", f"dropped {signal_name(signo)}", signal=signal_name(signo))
-            return
-        self.send(target)
-        if log.enabled(INFO):
-            what = signal_name(signo)
-            if target != signo:
-                what += f" as {signal_name(target)}"
-            scope = "group" if self.config.session else "child"
-            log(
-                INFO,
-                "forward",
-                f"forwarded {what} to {scope} {self.child}",
-                signal=signal_name(target),
-                received=signal_name(signo),
-            )
-        if self.config.session and signo in JOB_CONTROL and target == SIGSTOP:
-            # dumb-init's Ctrl-Z rule: the group is stopped, now stop ourselves so
-            # a shell that started us sees the job stop. A no-op as PID 1.
-            os.kill(self.pid, SIGSTOP)
 
     def send(self, signo: int) -> None:
         """Send to the child's process group, or to the child alone with -c.
@@ -256,15 +245,12 @@ class Supervisor:
                 _kill(pid, signo)
 
     def shutdown_step(self, info: _signal.struct_siginfo | None) -> None:
-        if info is None:
-            return
-        if info.si_signo == SIGCHLD:
-            for pid, status in reap():
-                log(DEBUG, "reap", f"reaped {pid} ({describe(status)})", child=pid)
-            return
-        target = translate(info.si_signo, self.config.rewrites)
-        if target:
-            self.send_rest(target)
+        if info is not None:
+            self.step(info, SHUTDOWN)
+
+    def reap_rest(self) -> None:
+        for pid, status in reap():
+            log(DEBUG, "reap", f"reaped {pid} ({describe(status)})", child=pid)
 
     def kill_survivors(self) -> None:
         """SIGKILL every descendant still alive after --grace, naming each once.

@@ -373,11 +373,11 @@ def test_a_bug_in_the_loop_is_logged_and_survived(run: type[Running]) -> None:
     # Make the forward path raise once: pyinit must log it and keep supervising.
     code = (
         "import sys, pyinit.supervisor as s, pyinit.__main__ as m\n"
-        "forward = s.Supervisor.forward\n"
-        "def once(self, signo):\n"
-        "    s.Supervisor.forward = forward\n"
+        "carry_out = s.Supervisor.carry_out\n"
+        "def once(self, signo, decided):\n"
+        "    s.Supervisor.carry_out = carry_out\n"
         "    raise RuntimeError('injected bug')\n"
-        "s.Supervisor.forward = once\n"
+        "s.Supervisor.carry_out = once\n"
         "sys.exit(m.main(sys.argv[1:]))\n"
     )
     recorder = program("recorder.py", "--exit-on", "SIGTERM")

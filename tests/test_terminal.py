@@ -149,13 +149,16 @@ def test_without_a_terminal_the_child_gets_a_session_of_its_own() -> None:
     assert "forwarded" not in result.stderr
 
 
-def test_ctrl_z_from_a_shell_stops_pyinit_and_fg_resumes() -> None:
-    # pyinit started by an interactive shell: the child gets the foreground group, so
-    # Ctrl-Z stops the child; pyinit must stop too, or the shell would hang waiting.
+@pytest.mark.parametrize("mode", [[], ["-c"]], ids=["session", "single-child"])
+def test_ctrl_z_from_a_shell_stops_pyinit_and_fg_resumes(mode: list[str]) -> None:
+    # pyinit started by an interactive shell. Session mode: the child gets a foreground
+    # group of its own, Ctrl-Z stops it and pyinit sees that with WUNTRACED. -c: the child
+    # shares pyinit's group, Ctrl-Z reaches both, and pyinit forwards SIGTSTP. Either way
+    # pyinit must stop too, or the shell would wait for its job forever.
     term = Pty(["bash", "--norc", "--noprofile", "-i"])
     try:
         term.expect("$ ")
-        term.send(f"{' '.join(PYINIT)} -- cat\n")
+        term.send(f"{' '.join([*PYINIT, *mode])} -- cat\n")
         tree = psutil.Process(term.pid)
         cat = wait_for(
             lambda: [p for p in tree.children(recursive=True) if p.name() == "cat"],

@@ -9,9 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pyinit import route as routing
 from pyinit.cli import Action, Config, UsageError, parse
 from pyinit.log import DEBUG, INFO, WARNING
-from pyinit.signals import VALID, parse_mask, parse_rewrite, parse_signal, signal_name, translate
+from pyinit.signals import (
+    FORWARDED,
+    JOB_CONTROL,
+    VALID,
+    WAITED,
+    parse_mask,
+    parse_rewrite,
+    parse_signal,
+    signal_name,
+    translate,
+)
 from pyinit.spawn import from_self
 from pyinit.supervisor import exit_code
 from pyinit.text import printable
@@ -198,3 +209,76 @@ def test_printable_output_has_no_control_character(raw):
     shown = printable(raw)
     assert shown.isprintable()
     assert "\n" not in shown
+
+
+# -- pyinit.route: every signal x mode x phase x sender -----------------------------------
+MODES = {"session": [], "single-child": ["-c"]}
+PHASES = (routing.RUNNING, routing.SHUTDOWN)
+
+
+def config_for(*options: str) -> Config:
+    config = parse([*options, "--", "app"], {})
+    assert isinstance(config, Config)
+    return config
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("phase", PHASES)
+@pytest.mark.parametrize("from_self", [False, True], ids=["from-other", "from-self"])
+def test_route_covers_every_signal(mode, phase, from_self):
+    config = config_for(*MODES[mode])
+    for signo in sorted(WAITED):
+        decided = routing.route(signo, from_self, config, phase)
+        name = signal_name(signo)
+        if signo == signal.SIGCHLD:
+            assert decided.kind == routing.REAP, name
+            continue
+        if from_self and signo in (signal.SIGHUP, signal.SIGCONT):
+            assert decided.kind == routing.IGNORE, name  # our own TIOCNOTTY's
+            continue
+        assert decided.kind == routing.SEND, name
+        if phase == routing.SHUTDOWN:
+            assert decided.target == routing.REST, name
+        else:
+            assert decided.target == (routing.GROUP if mode == "session" else routing.CHILD)
+        if signo in JOB_CONTROL:
+            # session mode: an orphaned group discards TSTP/TTIN/TTOU, so STOP is sent
+            assert decided.signal == (signal.SIGSTOP if mode == "session" else signo), name
+            assert decided.stop_self, name  # so that a shell sees its job stop
+        else:
+            assert (decided.signal, decided.stop_self) == (signo, False), name
+
+
+@pytest.mark.parametrize(
+    ("options", "signo", "sent", "stop_self"),
+    [
+        (["-r", "TSTP:USR1"], signal.SIGTSTP, signal.SIGUSR1, False),  # stops nobody
+        (["-c", "-r", "TSTP:USR1"], signal.SIGTSTP, signal.SIGUSR1, False),
+        (["-r", "TSTP:STOP"], signal.SIGTSTP, signal.SIGSTOP, True),
+        (["-r", "TSTP:TTIN"], signal.SIGTSTP, signal.SIGTTIN, False),  # discarded: orphaned
+        (["-c", "-r", "TSTP:TTIN"], signal.SIGTSTP, signal.SIGTTIN, True),
+        (["-c", "-r", "TTOU:STOP"], signal.SIGTTOU, signal.SIGSTOP, True),
+        (["-r", "USR1:STOP"], signal.SIGUSR1, signal.SIGSTOP, False),  # not job control
+        (["-r", "TERM:INT"], signal.SIGTERM, signal.SIGINT, False),
+    ],
+)
+def test_route_rewrites_and_job_control(options, signo, sent, stop_self):
+    decided = routing.route(signo, False, config_for(*options), routing.RUNNING)
+    assert (decided.kind, decided.signal, decided.stop_self) == (routing.SEND, sent, stop_self)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_route_drops_what_is_rewritten_to_zero(phase):
+    config = config_for("-r", "TERM:0", "-r", "TSTP:0")
+    for signo in (signal.SIGTERM, signal.SIGTSTP):
+        assert routing.route(signo, False, config, phase) == routing.Route(routing.DROP, level=INFO)
+
+
+def test_fast_path_is_what_route_sends_on_unchanged_and_silently():
+    config = config_for("-r", "TERM:INT", "-r", "USR2:0")
+    fast = routing.verbatim(config, WARNING)
+    special = {signal.SIGHUP, signal.SIGCONT, signal.SIGTERM, signal.SIGUSR2} | JOB_CONTROL
+    assert fast == FORWARDED - special
+    assert routing.verbatim(config, INFO) == frozenset()  # every forward gets a line
+    single = routing.verbatim(config_for("-c"), WARNING)
+    assert single == FORWARDED - {signal.SIGHUP, signal.SIGCONT} - JOB_CONTROL
