@@ -40,7 +40,13 @@ def run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
         (["--log-format", "yaml", "true"], {}, "--log-format 'yaml': use text or json"),
         (["-c", "-g", "true"], {}, "contradict"),
         (["true"], {"TINI_VERBOSITY": "x"}, "TINI_VERBOSITY 'x' is not a number"),
-        (["true"], {"PYINIT_GRACE": "-3"}, "PYINIT_GRACE '-3' is out of range"),
+        (["true"], {"PYINIT_GRACE": "-3"}, "PYINIT_GRACE '-3' is not a number"),
+        (["true"], {"PYINIT_GRACE": "86401"}, "PYINIT_GRACE '86401' is out of range"),
+        (["true"], {"TINI_VERBOSITY": "1.5"}, "TINI_VERBOSITY '1.5' is not a number"),
+        (["-r", "\u0661\u0665:2", "true"], {}, "-r '\u0661\u0665:2': use ASCII signal names"),
+        (["-r", "\u00b2:2", "true"], {}, "-r '\u00b2:2': use ASCII signal names"),
+        (["-e", "1e0", "true"], {}, "exit code '1e0' is not a number"),
+        (["--grace", "2,5", "true"], {}, "--grace '2,5' is not a number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
