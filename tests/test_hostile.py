@@ -3,8 +3,12 @@ that try to forge its log, exhausted processes and file descriptors."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import resource
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,8 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyinit.procfs import nspid_says_own
+from pyinit.spawn import EXHAUSTED, EXIT_OSERR, SpawnError
 from pyinit.supervisor import survivor_message
-from tests.support import PYINIT, program
+from tests.support import PYINIT, program, wait_for
 
 #: unshare without --mount-proc: pyinit is PID 1 of a new namespace but /proc is the host's.
 FOREIGN_PROC = ["unshare", "--pid", "--fork", "--kill-child"]
@@ -153,3 +158,136 @@ def test_this_proc_is_our_own() -> None:
     from pyinit.procfs import foreign_proc
 
     assert foreign_proc() is None
+
+
+# -- exhaustion: one line and a documented exit code, never "internal error" -------------
+
+REPO = Path(__file__).parent.parent
+FORK_FAILED = (
+    "[pyinit] cannot start 'true': fork failed: too many processes; the container's pids "
+    "limit? (pids.max, ulimit -u); exiting with 71"
+)
+
+
+def pids_cgroup() -> Path | None:
+    """Where a child cgroup with its own pids.max can be made: cgroup v1 or v2."""
+    v1 = Path("/sys/fs/cgroup/pids")
+    if (v1 / "cgroup.procs").exists():
+        return v1
+    try:
+        if "pids" in Path("/sys/fs/cgroup/cgroup.subtree_control").read_text().split():
+            return Path("/sys/fs/cgroup")
+    except OSError:
+        pass
+    return None
+
+
+def test_fork_failure_under_a_pids_cgroup() -> None:
+    base = pids_cgroup()
+    if base is None or not os.access(base, os.W_OK):
+        reason = "no writable pids cgroup (v1 /sys/fs/cgroup/pids or v2 with +pids)"
+        if os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require":
+            pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
+        pytest.skip(reason)
+    group = base / f"pyinit-test-{uuid.uuid4().hex[:12]}"
+    group.mkdir()
+    try:
+        (group / "pids.max").write_text("1")  # pyinit itself is the one
+        script = f"echo $$ > {group}/cgroup.procs && exec {' '.join(PYINIT)} -- true"
+        result, _ = grace_run(["sh", "-c", script])
+    finally:
+        wait_for(lambda: not (group / "cgroup.procs").read_text(), what="the cgroup to empty")
+        group.rmdir()
+    assert (result.returncode, result.stderr) == (71, FORK_FAILED + "\n")
+
+
+def test_fork_failure_under_rlimit_nproc() -> None:
+    python = sys.executable
+    if os.getuid() == 0:
+        # Root ignores RLIMIT_NPROC, so the test becomes a uid that has no process; that
+        # uid cannot read a Python under /root (pyenv), so it runs the system's. -S: not
+        # the venv's site-packages; pyinit needs none to start, and -m finds it in cwd.
+        python = "/usr/bin/python3"
+        if not os.access(python, os.X_OK):
+            pytest.fail("as root this test needs /usr/bin/python3 (apt-get install python3)")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+        if os.getuid() == 0:
+            os.setgid(UNUSED_ID)
+            os.setuid(UNUSED_ID)
+
+    result = subprocess.run(
+        [python, "-S", "-m", "pyinit", "--", "true"], capture_output=True, text=True,
+        timeout=30, cwd=REPO, preexec_fn=limit, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (71, FORK_FAILED + "\n")
+
+
+#: A uid and gid that no process and no file on a test machine has.
+UNUSED_ID = 1_987_654_321
+
+
+def test_too_few_file_descriptors() -> None:
+    # -S: without site's .pth files the interpreter starts with one free descriptor; the
+    # pipe that carries an exec error back needs two. From the repo, so -m finds pyinit.
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))
+
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "pyinit", "--", "true"], capture_output=True, text=True,
+        timeout=30, cwd=REPO, preexec_fn=limit, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (
+        71,
+        "[pyinit] cannot start 'true': pipe failed: too many open files in pyinit "
+        "(ulimit -n, RLIMIT_NOFILE); exiting with 71\n",
+    )
+
+
+@pytest.mark.parametrize("err", sorted(EXHAUSTED))
+def test_each_exhaustion_has_its_own_line(err: int) -> None:
+    error = SpawnError("app", err, "fork")
+    assert error.exit_code == EXIT_OSERR == 71
+    assert str(error) == f"cannot start 'app': fork failed: {EXHAUSTED[err]}"
+    assert "\n" not in str(error) and "internal error" not in str(error)
+    assert len(set(EXHAUSTED.values())) == len(EXHAUSTED)
+
+
+def test_exec_out_of_memory_is_not_cannot_execute() -> None:
+    assert SpawnError("app", errno.ENOMEM).exit_code == 71
+    assert SpawnError("app", errno.EACCES).exit_code == 126
+
+
+def run_with_fds(argv: list[str], **popen: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PYINIT, *argv], text=True, timeout=30, stdin=subprocess.DEVNULL, **popen,  # type: ignore[call-overload]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version", "--license"])
+def test_a_full_stdout_is_exit_74(flag: str) -> None:
+    with open("/dev/full", "w") as full:
+        result = run_with_fds([flag], stdout=full, stderr=subprocess.PIPE)
+    assert result.returncode == 74
+    assert result.stderr.endswith(
+        "to stdout: No space left on device; exiting with 74\n"
+    ) and result.stderr.startswith("[pyinit] error: cannot write the ")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check", "tests/dockerfiles/clean.Dockerfile"]])
+def test_a_closed_stdout_is_exit_74(argv: list[str]) -> None:
+    result = run_with_fds(argv, preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE, cwd=REPO)
+    assert result.returncode == 74, result.stderr
+    assert result.stderr.count("\n") == 1 and "stdout" in result.stderr
+
+
+def test_a_full_or_closed_stderr_changes_no_exit_code() -> None:
+    with open("/dev/full", "w") as full:
+        assert run_with_fds(["-vv", "--", "sh", "-c", "exit 3"], stderr=full).returncode == 3
+        assert run_with_fds(["--bogus", "true"], stderr=full).returncode == 2
+    closed = {"preexec_fn": lambda: os.close(2)}
+    assert run_with_fds(["-vv", "--", "sh", "-c", "exit 3"], **closed).returncode == 3
+    assert run_with_fds(["--bogus", "true"], **closed).returncode == 2
+    assert run_with_fds(["--", "/nonexistent"], **closed).returncode == 127
