@@ -51,7 +51,8 @@ options:
   -h, --help               show this help and exit
 
 exit status: the child's; 2 bad usage; 126 COMMAND not executable;
-127 COMMAND not found. Documentation: README.md.
+127 COMMAND not found; 71 out of processes, open files or memory;
+74 stdout not writable. Documentation: README.md.
 """
 
 LICENSE = """\
