@@ -173,17 +173,9 @@ def _number(text: str, what: str, high: int, fraction: bool = False) -> float:
     return float(text) if fraction else int(text)
 
 
-def _ascii(text: str, what: str, example: str) -> str:
-    # Signal names and numbers are ASCII. Checked before parsing: str.upper() turns
-    # "ſigterm" into "SIGTERM", and int() reads "١٥" as 15.
-    if not text.isascii():
-        raise UsageError(f"{what} {text!r}: use ASCII signal names or numbers, e.g. {example}")
-    return text
-
-
 def _signal_option(text: str, what: str) -> int:
     try:
-        signo = parse_signal(_ascii(text, what, "TERM or 15"))
+        signo = parse_signal(text)
     except ValueError as error:
         raise UsageError(f"{what}: {error}") from None
     if signo == 0:
@@ -232,7 +224,7 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
             chosen.add("-g")
         elif option in ("-r", "--rewrite"):
             try:
-                source, target = parse_rewrite(_ascii(value, "-r", "TERM:INT or 15:2"))
+                source, target = parse_rewrite(value)
             except ValueError as error:
                 raise UsageError(str(error)) from None
             rewrites[source] = target
