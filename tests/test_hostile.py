@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pyinit.log import WARNING, Log
 from pyinit.procfs import nspid_says_own
 from pyinit.spawn import EXHAUSTED, EXIT_OSERR, SpawnError
 from pyinit.supervisor import survivor_message
@@ -137,6 +138,29 @@ def test_the_json_log_keeps_the_exact_name() -> None:
 def test_the_kill_line_never_holds_a_control_character(name: str, pid: int, grace: float) -> None:
     message = survivor_message(pid, name, grace)
     assert message.isprintable(), repr(message)
+
+
+#: Any text, lone surrogates included: os.fsdecode() makes those of bytes that are not UTF-8.
+NAMES = st.text(st.characters(blacklist_categories=()), max_size=40)
+
+
+@given(name=NAMES)
+def test_no_control_byte_reaches_the_text_log(name: str) -> None:
+    # The real logger and a real fd 2: what a terminal or a log collector would read.
+    read_end, write_end = os.pipe()
+    saved = os.dup(2)
+    os.dup2(write_end, 2)
+    try:
+        Log()(WARNING, "kill", survivor_message(7, name, 1.0), child=7, name=name)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        line = pipe.read()
+    assert line.startswith(b"[pyinit] pid 7 (") and line.endswith(b"\n")
+    text = line[:-1].decode("utf-8")  # valid UTF-8: no lone surrogate went out raw
+    assert text.isprintable(), repr(text)
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,11 @@ def test_parse_signal(text: str, number: int) -> None:
     assert parse_signal(text) == number
 
 
-@pytest.mark.parametrize("text", ["", "65", "32", "-1", "FOO", "SIGTERMX", "RTMIN-1", "RTMAX+1"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "65", "32", "-1", "FOO", "SIGTERMX", "RTMIN-1", "RTMAX+1"]
+    + ["\u0661\u0665", "\u00b2", "\u017figterm", "RTMIN+\uff13"],  # ١٥ ² ſigterm RTMIN+３
+)
 def test_parse_signal_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="signal"):
         parse_signal(text)
