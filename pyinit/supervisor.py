@@ -321,15 +321,17 @@ class Supervisor:
                         log(WARNING, "kill", message, child=pid, name=name)
                         if not pid1:
                             _kill(pid, SIGKILL)
+            blind = not (pid1 or self.own_proc)  # a subreaper that cannot find survivors
             if pid1:
                 _kill(-1, SIGKILL)
-            elif not self.own_proc:
-                self.send_rest(SIGKILL)
+            elif blind:
+                self.send_rest(SIGKILL)  # the child's group, if it has one
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or (blind and not self.config.session):
                 gone = f"still not gone {KILL_WAIT:g}s after SIGKILL: exiting anyway"
-                if not (pid1 or self.own_proc):
-                    gone = "survivors outside the child's process group are left running"
+                if blind:
+                    gone = "survivors are left running: without its PID namespace's /proc "
+                    gone += "pyinit cannot find them"
                 log(ERROR, "kill", gone)
                 return
             self.shutdown_step(_signal.sigtimedwait(WAITED, left))

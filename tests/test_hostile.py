@@ -108,6 +108,21 @@ def test_grace_not_pid1_with_a_foreign_proc_kills_only_the_childs_group() -> Non
     assert took < 5, took
 
 
+def test_grace_not_pid1_with_a_foreign_proc_and_no_group_says_what_it_leaves() -> None:
+    # -c: no process group to signal either. pyinit says so at once; the survivor dies
+    # with the namespace (unshare --kill-child) after sh has printed pyinit's exit code.
+    marker = marked()
+    init = " ".join([*PYINIT, "-c", "--log-format", "json", "--grace", "0.5", "--"])
+    survivor = " ".join(program("survivor.py", marker))
+    result, took = grace_run([*FOREIGN_PROC, "sh", "-c", f"{init} {survivor}; echo $?"])
+    assert result.stdout == "0\n", result.stderr
+    events = records(result.stderr)
+    assert [r["message"] for r in events if r["event"] == "kill"] == [
+        "survivors are left running: without its PID namespace's /proc pyinit cannot find them"
+    ], result.stderr
+    assert took < 4, took  # no 5 s wait for a SIGKILL that was never sent
+
+
 def test_a_process_name_cannot_forge_a_log_line() -> None:
     forged = "x\n[pyinit] ok"
     argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *PYINIT, "--grace", "0.2"]
