@@ -33,10 +33,12 @@ def foreign_proc(pid: int | None = None) -> str | None:
         self_link = os.readlink("/proc/self")
         with open("/proc/self/status", encoding="ascii", errors="replace") as file:
             status = file.read()
-    except OSError:
+    except FileNotFoundError:  # /proc/self: no process of ours in this /proc, or no /proc
         if os.path.exists("/proc/1"):
             return "/proc belongs to a PID namespace that pyinit is not in"
         return "/proc is not mounted"
+    except OSError as error:  # out of descriptors, say: not proven ours, so not trusted
+        return f"/proc cannot be read ({error.strerror})"
     if nspid_says_own(status, self_link, pid):
         return None
     return "/proc belongs to another PID namespace (the host's?)"
