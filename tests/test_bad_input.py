@@ -75,6 +75,7 @@ TOKENS = st.sampled_from(
         "--expect", "--log-format", "json", "text", "TERM:INT", "15:0", ":", "TERM", "0",
         "300", "-1", "1e9", "nan", "--", "-", "", "true", "false", "/nonexistent", "/etc/passwd",
         "\udcff", "é", "-rTERM", "--single-child", "--grace=0", "--verbose",
+        "\u0661\u0665:2", "\u00b2:2", "\u00b2", "1e0", "2.5", "1_0", " 3", "\uff13", "\u017fIGTERM",
     ]
 )  # fmt: skip
 ENV_KEYS = st.sampled_from(
