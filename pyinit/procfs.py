@@ -34,7 +34,7 @@ def foreign_proc(pid: int | None = None) -> str | None:
         with open("/proc/self/status", encoding="ascii", errors="replace") as file:
             status = file.read()
     except FileNotFoundError:  # /proc/self: no process of ours in this /proc, or no /proc
-        if os.path.exists("/proc/1"):
+        if os.path.ismount("/proc"):
             return "/proc belongs to a PID namespace that pyinit is not in"
         return "/proc is not mounted"
     except OSError as error:  # out of descriptors, say: not proven ours, so not trusted
