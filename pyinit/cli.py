@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 EXIT_USAGE = 2
+MAX_GRACE = 86400  # seconds: a day
 SUBCOMMANDS = ("doctor", "check")
 
 USAGE = """\
@@ -50,7 +51,8 @@ options:
   -h, --help               show this help and exit
 
 exit status: the child's; 2 bad usage; 126 COMMAND not executable;
-127 COMMAND not found. Documentation: README.md.
+127 COMMAND not found; 71 out of processes, open files or memory;
+74 stdout not writable. Documentation: README.md.
 """
 
 LICENSE = """\
@@ -150,14 +152,25 @@ def _getopt() -> object:
     return getopt
 
 
-def _number(text: str, what: str, low: float, high: float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{what} {text!r} is not a number") from None
-    if not low <= value <= high:  # also rejects nan
-        raise UsageError(f"{what} {text!r} is out of range ({low:g} to {high:g})")
-    return value
+def _digits(text: str) -> bool:
+    # str.isdigit alone takes any Unicode digit ("١٥", "²"); ASCII ones are 0-9 only.
+    return text.isascii() and text.isdigit()
+
+
+def _number(text: str, what: str, high: int, fraction: bool = False) -> float:
+    """``text`` as a number from 0 to ``high``: ASCII digits ``[0-9]+``, with ``fraction``
+    also ``[0-9]+.[0-9]+``. Not int()/float() alone: they take any Unicode digit
+    (``"١٥"`` is 15), ``1e0``, ``1_0``, spaces, ``inf`` and ``nan``.
+    """
+    whole, dot, part = text.partition(".") if fraction else (text, "", "")
+    shape = f"seconds from 0 to {high}, such as 2 or 2.5" if fraction else f"0 to {high}"
+    if not _digits(whole) or (dot and not _digits(part)):
+        kind = "" if fraction else "a whole number "
+        raise UsageError(f"{what} {text!r} is not a number: use {kind}{shape} (ASCII digits)")
+    # The length first: int() refuses strings of over 4300 digits (CPython 3.11+).
+    if len(whole.lstrip("0")) > len(str(high)) or float(text) > high:
+        raise UsageError(f"{what} {text!r} is out of range ({shape})")
+    return float(text) if fraction else int(text)
 
 
 def _signal_option(text: str, what: str) -> int:
@@ -183,12 +196,12 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
         single_child = False
     verbosity = WARNING
     if env.get("TINI_VERBOSITY", "") != "":
-        verbosity = int(_number(env["TINI_VERBOSITY"], "TINI_VERBOSITY", 0, DEBUG))
+        verbosity = int(_number(env["TINI_VERBOSITY"], "TINI_VERBOSITY", DEBUG))
     if env.get("DUMB_INIT_DEBUG") == "1":
         verbosity = DEBUG
     grace: float | None = None
     if env.get("PYINIT_GRACE", "") != "":
-        grace = _number(env["PYINIT_GRACE"], "PYINIT_GRACE", 0, 86400)
+        grace = _number(env["PYINIT_GRACE"], "PYINIT_GRACE", MAX_GRACE, fraction=True)
     rewrites: dict[int, int] = {}
     expect: set[int] = set()
     pdeath = 0
@@ -216,12 +229,9 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
                 raise UsageError(str(error)) from None
             rewrites[source] = target
         elif option in ("-e", "--expect"):
-            code = _number(value, "exit code", 0, 255)
-            if code != int(code):
-                raise UsageError(f"exit code {value!r} is not a whole number")
-            expect.add(int(code))
+            expect.add(int(_number(value, "exit code", 255)))
         elif option == "--grace":
-            grace = _number(value, "--grace", 0, 86400)
+            grace = _number(value, "--grace", MAX_GRACE, fraction=True)
         elif option in ("-p", "--pdeath"):
             pdeath = _signal_option(value, "-p")
         elif option in ("-w", "--warn-on-reap"):

@@ -1,8 +1,8 @@
 """Logging to stderr: ``[pyinit] message`` lines, or one JSON object per line.
 
 Deliberately not the ``logging`` module: it costs start-up time, and an init
-needs only a level check and one write(2). A failed write is ignored: a closed
-stderr must never take PID 1 down.
+needs only a level check and one write(2). A failed write is ignored: a full or
+closed stderr must never take PID 1 down, nor change its exit code.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ class Log:
     def __call__(self, level: int, event: str, message: str, **fields: object) -> None:
         if level > self.level:
             return
-        if self.json:
-            line = self._json_line(level, event, message, fields)
-        else:
-            line = f"[pyinit] {message}\n"
         try:
+            if self.json:
+                line = self._json_line(level, event, message, fields)
+            else:
+                line = f"[pyinit] {message}\n"
             os.write(2, line.encode("utf-8", "backslashreplace"))
-        except OSError:
-            pass
+        except Exception:  # noqa: BLE001 - full or closed stderr, no memory, no fd for json
+            pass  # the line is lost; PID 1 goes on, and its exit code stays what it was
 
     @staticmethod
     def _json_line(level: int, event: str, message: str, fields: dict[str, object]) -> str:

@@ -94,6 +94,8 @@ def parse_signal(text: str) -> int:
     Raises ValueError with a message fit for the user. ``0`` is returned as 0;
     callers decide whether it is allowed.
     """
+    if not text.isascii():  # else int() reads "١٥" as 15 and upper() "ſigterm" as SIGTERM
+        raise ValueError(f"{text!r} is not a signal name or number: use ASCII, e.g. TERM or 15")
     word = text.strip().upper()
     if word.isdigit():
         signo = int(word)

@@ -24,18 +24,37 @@ from pyinit.signals import (
 #: Exit statuses of the shell convention, also used by tini and dumb-init.
 EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
+#: sysexits.h EX_OSERR, "an operating system error ... such as cannot fork, cannot create
+#: pipe": the machine or the container ran out of processes, file descriptors or memory.
+#: Below 126, so it never reads as "cannot execute" or "killed by a signal".
+EXIT_OSERR = 71
+
+#: What an exhausted resource looks like to fork, pipe and exec, in one line each.
+EXHAUSTED = {
+    errno.EAGAIN: "too many processes; the container's pids limit? (pids.max, ulimit -u)",
+    errno.ENOMEM: "out of memory; the container's memory limit?",
+    errno.EMFILE: "too many open files in pyinit (ulimit -n, RLIMIT_NOFILE)",
+    errno.ENFILE: "too many open files on this machine (sysctl fs.file-max)",
+}
 
 
 class SpawnError(Exception):
-    """The command could not be executed; ``exit_code`` is 127 or 126."""
+    """The command could not be started: ``exit_code`` 127 or 126 for the command itself,
+    EXIT_OSERR when the machine ran out of something (``EXHAUSTED``)."""
 
-    def __init__(self, command: str, err: int) -> None:
+    def __init__(self, command: str, err: int, step: str = "") -> None:
+        if err in EXHAUSTED:
+            self.exit_code = EXIT_OSERR
+            super().__init__(f"cannot start {command!r}: {step or 'exec'} failed: {EXHAUSTED[err]}")
+            return
         self.exit_code = (
             EXIT_NOT_FOUND if err in (errno.ENOENT, errno.ENOTDIR) else EXIT_NOT_EXECUTABLE
         )
         reason = os.strerror(err)
         if err == errno.ENOENT and "/" not in command:
-            reason = f"not found in PATH={os.environ.get('PATH', os.defpath)}"
+            from pyinit.text import printable  # PATH is the caller's text: one line
+
+            reason = f"not found in PATH={printable(os.environ.get('PATH', os.defpath))}"
         elif err == errno.ENOENT:
             reason = "no such file"
         elif err == errno.EACCES:
@@ -183,8 +202,16 @@ def spawn(command: tuple[str, ...], session: bool, terminal: str, state: SignalS
 
     A close-on-exec pipe carries the exec error back: EOF means exec succeeded.
     """
-    read_end, write_end = os.pipe()  # both close-on-exec (PEP 446)
-    pid = os.fork()
+    try:
+        read_end, write_end = os.pipe()  # both close-on-exec (PEP 446)
+    except OSError as error:
+        raise SpawnError(command[0], error.errno or errno.EMFILE, "pipe") from None
+    try:
+        pid = os.fork()
+    except OSError as error:
+        os.close(read_end)
+        os.close(write_end)
+        raise SpawnError(command[0], error.errno or errno.EAGAIN, "fork") from None
     if pid == 0:  # the child: never return into pyinit's code
         code = EXIT_NOT_EXECUTABLE
         try:
@@ -212,5 +239,5 @@ def spawn(command: tuple[str, ...], session: bool, terminal: str, state: SignalS
     os.close(read_end)
     if report:
         os.waitpid(pid, 0)
-        raise SpawnError(command[0], int(report))
+        raise SpawnError(command[0], int(report) if report.isdigit() else errno.EINVAL)
     return pid

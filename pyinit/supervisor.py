@@ -93,6 +93,7 @@ class Supervisor:
         self.child = child
         self.pid = os.getpid()
         self.status: int | None = None  # the child's wait status, once it exits
+        self.own_proc: bool | None = None  # is /proc our namespace's? see proc_is_own
         self.signal_child = os.killpg if config.session else os.kill
         # The hot path: signals that route() sends on unchanged with nothing to log. The
         # fewer Python lines between sigwaitinfo and kill, the lower the latency.
@@ -233,7 +234,11 @@ class Supervisor:
     def send_rest(self, signo: int) -> None:
         """After the child's exit: to its group, and with --grace to every orphan too.
 
-        Never to the child's pid: once reaped it may belong to another process.
+        Never to the child's pid: once reaped it may belong to another process. The
+        orphans are read from /proc only when it is our namespace's (``proc_is_own``);
+        without it, PID 1 reaches them with ``kill(-1)``: everything in the namespace
+        but itself, so also processes whose parent still runs (they are next to be
+        killed anyway). Not PID 1, only the child's group can be reached.
         """
         if self.config.session:
             try:
@@ -241,8 +246,36 @@ class Supervisor:
             except ProcessLookupError:
                 pass
         if self.config.grace is not None:
-            for pid in children(self.pid):
-                _kill(pid, signo)
+            if self.proc_is_own():
+                for pid in children(self.pid):
+                    _kill(pid, signo)
+            elif self.pid == 1:
+                _kill(-1, signo)
+
+    def proc_is_own(self) -> bool:
+        """Is /proc our PID namespace's, so that its pids are ours? Said once if not.
+
+        Checked on the --grace path only, when first needed: it costs two reads of /proc.
+        """
+        if self.own_proc is None:
+            from pyinit.procfs import foreign_proc
+
+            problem = foreign_proc(self.pid)
+            self.own_proc = problem is None
+            if problem is not None:
+                reach = (
+                    "kill(-1) reaches them all"
+                    if self.pid == 1
+                    else "only the child's process group can be signalled"
+                )
+                log(
+                    WARNING,
+                    "foreign-proc",
+                    f"--grace: {problem}, so survivors cannot be named and {reach}; "
+                    "give the container a /proc of its own (unshare --mount-proc)",
+                    problem=problem,
+                )
+        return self.own_proc
 
     def shutdown_step(self, info: _signal.struct_siginfo | None) -> None:
         if info is not None:
@@ -255,29 +288,46 @@ class Supervisor:
     def kill_survivors(self) -> None:
         """SIGKILL every descendant still alive after --grace, naming each once.
 
+        As PID 1 one ``kill(-1, SIGKILL)`` reaches exactly our namespace (never PID 1
+        itself) and no pid read from /proc is ever signalled; /proc, if it is ours, only
+        names the survivors. Not PID 1, each descendant found in our own /proc is killed
+        by pid; with a /proc that is not ours, only the child's group (``send_rest``).
         A process in uninterruptible sleep does not die of SIGKILL until it wakes:
         after KILL_WAIT seconds pyinit gives up on it and exits anyway.
         """
-        killed: set[int] = set()
+        named: set[int] = set()
         deadline = time.monotonic() + KILL_WAIT
+        pid1 = self.pid == 1
         while any_children():
-            for pid, name in descendants(self.pid):
-                if pid not in killed:
-                    log(
-                        WARNING,
-                        "kill",
-                        f"pid {pid} ({name}) still running after --grace "
-                        f"{self.config.grace:g}s: sending SIGKILL",
-                        child=pid,
-                        name=name,
-                    )
-                    killed.add(pid)
-                    _kill(pid, SIGKILL)
+            if self.proc_is_own():
+                for pid, name in descendants(self.pid):
+                    if pid not in named:
+                        named.add(pid)
+                        message = survivor_message(pid, name, self.config.grace or 0)
+                        log(WARNING, "kill", message, child=pid, name=name)
+                        if not pid1:
+                            _kill(pid, SIGKILL)
+            blind = not (pid1 or self.own_proc)  # a subreaper that cannot find survivors
+            if pid1:
+                _kill(-1, SIGKILL)
+            elif blind:
+                self.send_rest(SIGKILL)  # the child's group, if it has one
             left = deadline - time.monotonic()
-            if left <= 0:
-                log(ERROR, "kill", f"still not gone {KILL_WAIT:g}s after SIGKILL: exiting anyway")
+            if left <= 0 or (blind and not self.config.session):
+                gone = f"still not gone {KILL_WAIT:g}s after SIGKILL: exiting anyway"
+                if blind:
+                    gone = "survivors are left running: without its PID namespace's /proc "
+                    gone += "pyinit cannot find them"
+                log(ERROR, "kill", gone)
                 return
             self.shutdown_step(_signal.sigtimedwait(WAITED, left))
+
+
+def survivor_message(pid: int, name: str, grace: float) -> str:
+    """The kill log line; ``name`` is the process's own choice, so it is escaped."""
+    from pyinit.text import printable
+
+    return f"pid {pid} ({printable(name)}) still running after --grace {grace:g}s: sending SIGKILL"
 
 
 #: Seconds to wait for SIGKILLed survivors (a process in D state dies only when it wakes).

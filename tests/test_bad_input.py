@@ -40,7 +40,13 @@ def run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
         (["--log-format", "yaml", "true"], {}, "--log-format 'yaml': use text or json"),
         (["-c", "-g", "true"], {}, "contradict"),
         (["true"], {"TINI_VERBOSITY": "x"}, "TINI_VERBOSITY 'x' is not a number"),
-        (["true"], {"PYINIT_GRACE": "-3"}, "PYINIT_GRACE '-3' is out of range"),
+        (["true"], {"PYINIT_GRACE": "-3"}, "PYINIT_GRACE '-3' is not a number"),
+        (["true"], {"PYINIT_GRACE": "86401"}, "PYINIT_GRACE '86401' is out of range"),
+        (["true"], {"TINI_VERBOSITY": "1.5"}, "TINI_VERBOSITY '1.5' is not a number"),
+        (["-r", "\u0661\u0665:2", "true"], {}, "'\u0661\u0665' is not a signal name or number:"),
+        (["-r", "\u00b2:2", "true"], {}, "'\u00b2' is not a signal name or number:"),
+        (["-e", "1e0", "true"], {}, "exit code '1e0' is not a number"),
+        (["--grace", "2,5", "true"], {}, "--grace '2,5' is not a number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -69,6 +75,7 @@ TOKENS = st.sampled_from(
         "--expect", "--log-format", "json", "text", "TERM:INT", "15:0", ":", "TERM", "0",
         "300", "-1", "1e9", "nan", "--", "-", "", "true", "false", "/nonexistent", "/etc/passwd",
         "\udcff", "é", "-rTERM", "--single-child", "--grace=0", "--verbose",
+        "\u0661\u0665:2", "\u00b2:2", "\u00b2", "1e0", "2.5", "1_0", " 3", "\uff13", "\u017fIGTERM",
     ]
 )  # fmt: skip
 ENV_KEYS = st.sampled_from(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 
 import pytest
@@ -47,7 +48,11 @@ def test_parse_signal(text: str, number: int) -> None:
     assert parse_signal(text) == number
 
 
-@pytest.mark.parametrize("text", ["", "65", "32", "-1", "FOO", "SIGTERMX", "RTMIN-1", "RTMAX+1"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "65", "32", "-1", "FOO", "SIGTERMX", "RTMIN-1", "RTMAX+1"]
+    + ["\u0661\u0665", "\u00b2", "\u017figterm", "RTMIN+\uff13"],  # ١٥ ² ſigterm RTMIN+３
+)
 def test_parse_signal_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="signal"):
         parse_signal(text)
@@ -142,8 +147,21 @@ def test_actions(flag: str, name: str) -> None:
         (["-e", "300", "cmd"], {}, "out of range"),
         (["-e", "x", "cmd"], {}, "not a number"),
         (["-e", "1.5", "cmd"], {}, "whole number"),
-        (["--grace", "-1", "cmd"], {}, "out of range"),
-        (["--grace", "nan", "cmd"], {}, "out of range"),
+        (["-e", "1e0", "cmd"], {}, "not a number"),
+        (["-e", "\u0663", "cmd"], {}, "ASCII digits"),  # ARABIC-INDIC DIGIT THREE
+        (["--grace", "-1", "cmd"], {}, "not a number"),
+        (["--grace", "nan", "cmd"], {}, "not a number"),
+        (["--grace", "inf", "cmd"], {}, "not a number"),
+        (["--grace", "1_0", "cmd"], {}, "not a number"),
+        (["--grace", " 2", "cmd"], {}, "not a number"),
+        (["--grace", "86400.5", "cmd"], {}, "out of range"),
+        (["--grace", "9" * 5000, "cmd"], {}, "out of range"),
+        (["-r", "\u0661\u0665:2", "cmd"], {}, "ASCII"),
+        (["-r", "\u00b2:2", "cmd"], {}, "ASCII"),
+        (["-r", "TERM:\u0662", "cmd"], {}, "ASCII"),
+        (["-p", "\u017figterm", "cmd"], {}, "ASCII"),  # LATIN SMALL LETTER LONG S: upper() is S
+        (["cmd"], {"TINI_VERBOSITY": "1.5"}, "TINI_VERBOSITY"),
+        (["cmd"], {"TINI_VERBOSITY": "\u0662"}, "TINI_VERBOSITY"),
         (["-p", "0", "cmd"], {}, "not a signal"),
         (["--log-format", "xml", "cmd"], {}, "text or json"),
         (["-c", "-g", "cmd"], {}, "contradict"),
@@ -155,6 +173,48 @@ def test_actions(flag: str, name: str) -> None:
 def test_usage_errors(argv: list[str], env: dict[str, str], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse(argv, env)
+
+
+ASCII_WHOLE = re.compile(r"[0-9]+")
+ASCII_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+NUMBERISH = st.one_of(
+    st.text(max_size=8),
+    st.text("0123456789.\u0660\u0661\u0665\u00b2\u00b9\u096f\uff11e_-+ ", max_size=8),
+    st.from_regex(ASCII_SECONDS, fullmatch=True),
+)
+
+
+def accepts(argv: list[str], env: dict[str, str]) -> Config | None:
+    try:
+        result = parse([*argv, "--", "cmd"], env)
+    except UsageError:
+        return None
+    assert isinstance(result, Config)
+    return result
+
+
+@given(NUMBERISH)
+def test_numbers_are_ascii_digits_only(text: str) -> None:
+    whole = ASCII_WHOLE.fullmatch(text) is not None
+    seconds = ASCII_SECONDS.fullmatch(text) is not None
+    expect = accepts(["-e", text], {})
+    assert (expect is not None) == (whole and int(text) <= 255)
+    verbose = accepts([], {"TINI_VERBOSITY": text})
+    assert (verbose is not None) == (text == "" or (whole and int(text) <= DEBUG))
+    for grace in (accepts(["--grace", text], {}), accepts([], {"PYINIT_GRACE": text})):
+        if text == "" and grace is not None:  # PYINIT_GRACE="" means unset
+            assert grace.grace is None
+            continue
+        assert (grace is not None) == (seconds and float(text) <= 86400)
+        if grace is not None:
+            assert grace.grace == float(text)
+
+
+@given(st.text(min_size=1, max_size=10).filter(lambda text: not text.isascii()))
+def test_signal_words_are_ascii_only(text: str) -> None:
+    assert accepts(["-p", text], {}) is None
+    assert accepts(["-r", f"{text}:2"], {}) is None
+    assert accepts(["-r", f"TERM:{text}"], {}) is None
 
 
 def test_exit_code() -> None:
