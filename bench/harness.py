@@ -30,10 +30,11 @@ DEFAULT_OUT = BENCH_DIR / "out"
 HELPER_BIN = DEFAULT_OUT / "bin"
 
 REFERENCES = ("tini", "dumb-init", "catatonit")
-# The frozen builds from scripts/build-binary, by the name they have in the tables.
+# The frozen builds from scripts/build-binary, by the name they have in the tables: a
+# file, or a folder with the executable `pyinit` in it (onedir).
 FROZEN_BUILDS = {
     "pyinit-frozen": REPO / "dist" / "pyinit",
-    "pyinit-onedir": REPO / "dist" / "pyinit-onedir" / "pyinit",
+    "pyinit-onedir": REPO / "dist" / "pyinit-onedir",
     "pyinit-static": REPO / "dist" / "pyinit-static",
 }
 
@@ -327,11 +328,15 @@ def find_frozen() -> list[tuple[str, Path]]:
     --onedir and --static variants when they have been built too."""
     found = []
     for name, path in FROZEN_BUILDS.items():
-        if path.is_dir():
-            path = path / "pyinit"
-        if path.is_file() and os.access(path, os.X_OK):
-            found.append((name, path))
+        exe = executable_of(path)
+        if exe.is_file() and os.access(exe, os.X_OK):
+            found.append((name, exe))
     return found
+
+
+def executable_of(build: Path) -> Path:
+    """A frozen build's executable: the file, or a onedir folder's `pyinit`."""
+    return build / "pyinit" if build.is_dir() else build
 
 
 def discover_inits(selected: Sequence[str] | None, extra: Sequence[str]) -> list[Init]:
