@@ -31,7 +31,8 @@ from bench.report import (
 )
 from bench.stats import summarize
 
-# issue 10: a frozen build where pyinit itself is PID 1 forwards about as fast as pip's
+# A frozen build whose bootloader execs pyinit (no process in between to forward the signal
+# once more) forwards about as fast as the pip-installed pyinit: the frozen builds' target.
 FROZEN_VS_PYINIT = 1.15
 
 

@@ -12,8 +12,9 @@ from bench.harness import EVERY_BUILD, Context, Init, SleepWatch, supervise_slee
 from bench.measurements import Measurement
 from bench.report import Panel, Table, entry_value, frozen_names, get, rows_of, target, xratio
 
-# issue 10: in a frozen build pyinit itself is PID 1, so `INIT -- sleep` is two processes,
-# and it costs little more memory than the pip-installed pyinit.
+# The frozen builds' targets: once the bootloaders exec pyinit instead of forking and
+# waiting, `INIT -- sleep` is two processes, and little more memory than the pip-installed
+# pyinit (the frozen interpreter's own libraries).
 FROZEN_PROCESSES = 2
 FROZEN_EXTRA_KB = 1024
 
