@@ -26,7 +26,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `bench` as a package
+# Run as a script, Python puts bench/ first on the path: put the repository there instead,
+# so that `bench` is a package and its modules are not also top-level names.
+_HERE = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
+    sys.path[0] = str(_HERE.parent)
+else:
+    sys.path.insert(0, str(_HERE.parent))
 
 from bench import harness, report  # noqa: E402
 from bench.harness import REFERENCES, BenchError, Context, Pid1Run, Plan  # noqa: E402
