@@ -20,8 +20,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 RUN = REPO / "bench" / "run.py"
 REFERENCES = ("tini", "dumb-init", "catatonit")
-ALL = ("latency", "reaping", "startup", "memory", "idle", "storm")
-FROZEN = ("latency", "startup", "memory", "idle")
+sys.path.insert(0, str(REPO))
+try:
+    from bench.measurements import discover
+finally:
+    sys.path.remove(str(REPO))
+REGISTRY = discover()  # bench/measurements/*.py
+ALL = tuple(m.name for m in REGISTRY)
+FROZEN = tuple(m.name for m in REGISTRY if "frozen" in m.builds)
 
 needs = pytest.mark.skipif(
     shutil.which("gcc") is None
@@ -85,18 +91,51 @@ def test_quick_mode_storm_and_outputs(quick):
         assert storm["survived"], name
         assert storm["markers_ok"], f"{name}: {storm['runs']}"
     targets = {t["target"]: t for t in res["targets"]}
-    assert set(targets) == {
+    frozen = [i["name"] for i in res["inits"] if i["kind"] == "frozen" and not i["error"]]
+    # frozen target -> the measurement it reads
+    reads = {"latency": "latency", "startup": "startup", "processes": "memory", "memory": "memory"}
+    assert set(targets) >= {  # a new measurement may add its own
         "latency",
         "reaping_total",
         "reaping_burst",
         "idle",
         "startup",
         "memory",
+        *(f"frozen_{kind}:{name}" for kind in reads for name in frozen),
     }
-    assert all(t["met"] in (True, False) for t in targets.values())
+    for key, t in targets.items():
+        kind, _, name = key.partition(":")
+        section = reads.get(kind.removeprefix("frozen_")) if name else None
+        entry = res["measurements"][section][name] if section else {}
+        if "error" not in entry:  # a frozen build's bug is reported, not the benchmark's
+            assert t["met"] in (True, False), key
     assert (out / "results.png").stat().st_size > 10_000
     assert "pyinit targets" in proc.stdout
     assert "| init | median us |" in proc.stdout  # the Markdown table for the README
+
+
+@needs
+@pytest.mark.timeout(360)
+def test_rerender_from_json_gives_the_same_report_and_chart(quick, tmp_path):
+    proc, res, out = quick
+    again = subprocess.run(
+        [sys.executable, str(RUN), "--from-json", str(out / "results.json"), "--markdown"]
+        + ["--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.strip() == proc.stdout.split("\nwrote ")[0].strip()
+    assert (tmp_path / "results.png").read_bytes() == (out / "results.png").read_bytes()
+
+
+def test_every_measurement_module_is_registered_in_report_order():
+    modules = sorted(p.stem for p in (REPO / "bench" / "measurements").glob("[!_]*.py"))
+    assert sorted(ALL) == modules
+    six = ["latency", "reaping", "startup", "memory", "idle", "storm"]
+    assert [name for name in ALL if name in six] == six  # the report's order
+    assert {"latency", "startup", "memory", "idle"} <= set(FROZEN)
 
 
 def test_bad_option_is_one_line_error(tmp_path):
