@@ -60,14 +60,15 @@ def candidates(self_cgroup: str) -> list[tuple[str, tuple[str, str, str]]]:
             v2 = path
         elif "memory" in controllers.split(","):
             v1 = path
+    if v1 is None and v2 is None:  # no /proc: try both mount points
+        return [(V2, V2_FILES), (V1, V1_FILES)]
     found: list[tuple[str, tuple[str, str, str]]] = []
     for path, mount, files in ((v1, V1, V1_FILES), (v2, V2, V2_FILES)):
+        # "/.." : outside the root of our cgroup namespace, so the mount point is not ours
         if path is not None and path.startswith("/") and "/.." not in path:
             if path != "/":
                 found.append((mount + path, files))
             found.append((mount, files))
-    if not found:  # no /proc: try both mount points
-        found = [(V2, V2_FILES), (V1, V1_FILES)]
     return found
 
 

@@ -15,6 +15,7 @@ from pyinit.doctor.proc import (
     proc_is_ours,
     read_cgroup,
     read_cmdline,
+    read_comm,
     read_status,
     read_wchan,
     sigtimedwait_set,
@@ -47,7 +48,7 @@ def examine(pid: int, stopsignal: int, wait: float, *, follow_sandbox: bool = Fa
     theirs = ns_inode(pid)
     same_ns = theirs is not None and ns_inode(os.getpid()) == theirs
     cmdline = read_cmdline(pid)
-    name = status.get("Name", "?")
+    name = read_comm(pid) or status.get("Name", "?")
     exe_path = exe(pid)
     if pid not in procs:
         raise Unreadable(f"process {pid} went away while examining it")
@@ -89,11 +90,17 @@ def examine(pid: int, stopsignal: int, wait: float, *, follow_sandbox: bool = Fa
     live_kids = by_age([procs[c] for c in procs[pid].children])
     if kind == "shell" and live_kids:
         kid = live_kids[0]
+        if is_ns_init:
+            why = "`docker stop` signals the shell, which does not pass the signal on"
+        else:  # the stop signal's default action ends the shell; the runtime kills the rest
+            why = (
+                "the stop signal goes to the shell, which dies of it or ignores it, and the app "
+                "never gets it: it is SIGKILLed when the container goes"
+            )
         r.problems.append(
             f"{who} is a shell ({name}) running the app as child pid {kid.pid} "
-            f"({kid.command}) instead of exec'ing it: `docker stop` signals the shell, "
-            "which does not pass the signal on. Use `exec` in the script, the exec form "
-            'ENTRYPOINT ["app", ...], or run it under pyinit'
+            f"({kid.command}) instead of exec'ing it: {why}. Use `exec` in the script, the "
+            'exec form ENTRYPOINT ["app", ...], or run it under pyinit'
         )
     elif kind == "shell":
         r.warnings.append(f"{who} is a shell ({name}); make sure it `exec`s the application")

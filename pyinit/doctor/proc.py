@@ -14,7 +14,7 @@ class Unreadable(Exception):
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as f:
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:  # keep a CR as it is
         return f.read()
 
 
@@ -47,6 +47,14 @@ def read_stat(pid: int) -> dict[str, Any] | None:
     if len(rest) < 4:
         return None
     return {"state": rest[0], "ppid": int(rest[1]), "pgid": int(rest[2]), "sid": int(rest[3])}
+
+
+def read_comm(pid: int) -> str | None:
+    """The raw process name. (status's Name is the kernel's escaped form of it: ``\\n``.)"""
+    try:
+        return _read(f"/proc/{pid}/comm").removesuffix("\n")
+    except OSError:
+        return None
 
 
 def read_wchan(pid: int) -> str:
