@@ -37,7 +37,8 @@ def _build_parser() -> _Parser:
         "3 cannot read the process.",
     )
     add = p.add_argument
-    add("pid", nargs="?", help="process to examine (default: PID 1 of this PID namespace)")
+    add("pid", nargs="?", help="process to examine (default: PID 1 of this PID namespace; "
+        "in a pod whose PID 1 is the sandbox, this container's top process)")  # fmt: skip
     add("--json", action="store_true", help="print one JSON object for machines")
     add("--signals", action="store_true", help="print only the decoded signal masks of PID")
     add("--stopsignal", metavar="SIG", help="the container's STOPSIGNAL (default SIGTERM)")
