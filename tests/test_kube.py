@@ -210,6 +210,12 @@ def test_doctor_in_a_shared_pid_pod_names_the_shell_and_the_workload(kube: Kube)
     assert rep["sandbox"]["cmdline"] == ["/catatonit", "-P"]
     assert [c["cmdline"] for c in rep["tree"] if c["depth"] == 1] == [["sleep", "1000"]]
     assert any("sleep 1000" in p for p in rep["problems"])
+    sandbox = kube.podman.exec(ctr, ["/pyinit", "doctor", "1"])  # asked for PID 1 by number
+    assert "is:      a pod sandbox" in sandbox.stdout, sandbox.stdout
+    top = next(r["pid"] for r in rows if r["args"].startswith("sh -c"))
+    assert f"examine a container's top process instead (pyinit doctor PID): {top} (sh)" in (
+        sandbox.stdout
+    )
     stop = kube.stop(pod, ctr, 3)
     report("shared PID, sh -c without exec", stop, stop.exit_code, 0, "-")
 
