@@ -85,20 +85,26 @@ def size_text(number: int | None) -> str:
     """``67108864`` -> ``"64.0 MiB"``; None -> ``"none"``."""
     if number is None:
         return "none"
-    size = float(number)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover - the loop returns
+    if number < 1024:
+        return f"{number} B"
+    size, unit = number / 1024, "KiB"
+    for bigger in ("MiB", "GiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{size:.1f} {unit}"
 
 
 def explain(who: str, rose: bool, limit: int | None, peak: int | None) -> str:
     """The one line for a process that died of SIGKILL, from what the cgroup said."""
+    if rose and limit is None:
+        return (
+            f"{who} was killed by the kernel's OOM killer (no memory limit; peak {size_text(peak)})"
+        )
     if rose:
         return (
             f"{who} was killed by the kernel's OOM killer: the container went over its memory "
-            f"limit (limit {size_text(limit)}, peak {size_text(peak)}); exit code 137 is that kill"
+            f"limit (limit {size_text(limit)}, peak {size_text(peak)})"
         )
     return (
         f"{who} was killed by SIGKILL from outside the container (or another process), not by "

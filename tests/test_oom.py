@@ -42,6 +42,11 @@ def test_counts_from_v1_and_v2_files() -> None:
     assert oom.parse_bytes("9223372036854771712\n") is None  # v1's "no limit"
     assert oom.size_text(64 * 1024 * 1024) == "64.0 MiB"
     assert oom.size_text(None) == "none"
+    assert (oom.size_text(512), oom.size_text(1536), oom.size_text(3 << 30)) == (
+        "512 B",
+        "1.5 KiB",
+        "3.0 GiB",
+    )
 
 
 def test_where_the_memory_cgroup_is() -> None:
@@ -59,6 +64,7 @@ def test_the_line_names_the_killer() -> None:
     assert "killed by the kernel's OOM killer" in line
     assert "limit 64.0 MiB, peak 64.0 MiB" in line
     assert "not by the OOM killer" in oom.explain("child 7", False, None, None)
+    assert "(no memory limit; peak 1.0 GiB)" in oom.explain("orphan 8", True, None, 1 << 30)
 
 
 # -- the real kernel ----------------------------------------------------------------------------

@@ -22,7 +22,14 @@ from pyinit.doctor.proc import (
     snapshot,
 )
 from pyinit.doctor.report import EXIT_OK, EXIT_PROBLEMS, Proc, Report, SignalReport, Zombie, brief
-from pyinit.doctor.tree import by_age, container_top, descendants, top_level, tree_rows
+from pyinit.doctor.tree import (
+    by_age,
+    container_top,
+    descendants,
+    own_chain,
+    top_level,
+    tree_rows,
+)
 
 CORE_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP")
 
@@ -75,7 +82,8 @@ def examine(pid: int, stopsignal: int, wait: float, *, follow_sandbox: bool = Fa
             "sandbox (or to pyinit, which makes itself a subreaper)"
         )
     elif kind == "sandbox":
-        tops = [p.pid for p in by_age([procs[c] for c in top_level(procs, pid)])]
+        mine = own_chain(procs, os.getpid()) if trusted else set()
+        tops = [p.pid for p in by_age([procs[c] for c in top_level(procs, pid) if c not in mine])]
         listed = ", ".join(f"{p} ({procs[p].name})" for p in tops) or "none seen"
         r.notes.append(
             f"{who} is a pod sandbox, not a workload: examine a container's top process "
@@ -237,11 +245,7 @@ def _check_group(r: Report, procs: dict[int, Proc], desc: list[int], kids: list[
 
 def _check_others(r: Report, procs: dict[int, Proc], inside: set[int], ns: int | None) -> None:
     """Processes of PID 1's namespace that are not under it (docker exec sessions...)."""
-    mine: set[int] = set()  # doctor and its parents
-    cur: int | None = os.getpid()
-    while cur and cur in procs and cur not in mine:
-        mine.add(cur)
-        cur = procs[cur].ppid
+    mine = own_chain(procs, os.getpid())
     for p in procs.values():
         if p.pid not in inside and p.pid not in mine and ns is not None and ns_inode(p.pid) == ns:
             r.others_in_namespace.append(brief(p))

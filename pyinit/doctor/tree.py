@@ -44,6 +44,16 @@ def top_level(procs: dict[int, Proc], init: int) -> list[int]:
     return sorted(p.pid for p in procs.values() if p.pid != init and p.ppid not in procs)
 
 
+def own_chain(procs: dict[int, Proc], me: int) -> set[int]:
+    """``me`` and its ancestors in the snapshot: doctor and the exec session that runs it."""
+    mine: set[int] = set()
+    cur: int | None = me
+    while cur is not None and cur in procs and cur not in mine:
+        mine.add(cur)
+        cur = procs[cur].ppid if procs[cur].ppid in procs else None
+    return mine
+
+
 def container_top(procs: dict[int, Proc], me: int, my_cgroup: str) -> int | None:
     """The top process of the container that ``me`` (doctor) runs in, in a shared PID namespace.
 
@@ -52,11 +62,7 @@ def container_top(procs: dict[int, Proc], me: int, my_cgroup: str) -> int | None
     session is not one. The oldest wins: the container's init starts before any exec. When
     no cgroup matches (unreadable), the one top-level process that is not doctor's.
     """
-    mine: set[int] = set()
-    cur: int | None = me
-    while cur is not None and cur in procs and cur not in mine:
-        mine.add(cur)
-        cur = procs[cur].ppid if procs[cur].ppid in procs else None
+    mine = own_chain(procs, me)
     init = min((p.pid for p in procs.values() if p.nspid == 1), default=0)
     others = by_age([procs[p] for p in top_level(procs, init) if p not in mine])
     same = [p for p in others if my_cgroup and p.cgroup == my_cgroup]
