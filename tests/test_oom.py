@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pyinit import oom
 from tests.support import PYINIT, wait_for
@@ -47,6 +49,18 @@ def test_counts_from_v1_and_v2_files() -> None:
         "1.5 KiB",
         "3.0 GiB",
     )
+
+
+@given(st.text())
+def test_parsers_take_any_text(text: str) -> None:
+    # What a cgroup file holds is the kernel's business; nothing in it may raise in PID 1.
+    count = oom.parse_oom_kills(text)
+    assert count is None or count >= 0
+    number = oom.parse_bytes(text)
+    assert number is None or 0 <= number < oom.UNLIMITED_FROM
+    for folder, files in oom.candidates(text):
+        assert folder.startswith("/sys/fs/cgroup") and "/.." not in folder
+        assert files in (oom.V1_FILES, oom.V2_FILES)
 
 
 def test_where_the_memory_cgroup_is() -> None:
