@@ -11,6 +11,7 @@ import _signal
 import os
 import time
 
+from pyinit import oom
 from pyinit.log import DEBUG, ERROR, INFO, WARNING, log
 from pyinit.route import DROP, IGNORE, REAP, REST, RUNNING, SHUTDOWN, Route, route, verbatim
 from pyinit.signals import SIGCONT, SIGKILL, SIGSTOP, SIGTERM, WAITED, signal_name
@@ -101,6 +102,7 @@ class Supervisor:
         # A child in the terminal's foreground group of our session can be
         # stopped by Ctrl-Z: watch for that like a shell does (see child_stopped).
         self.wait_flags = os.WNOHANG | (os.WUNTRACED if terminal == FOREGROUND else 0)
+        self.oom = oom.Watch()  # the memory cgroup's OOM-kill count, to explain a SIGKILL
 
     # -- the loop ---------------------------------------------------------
     def run(self) -> int:
@@ -175,9 +177,12 @@ class Supervisor:
                     self.child_stopped()
             elif pid == self.child:
                 self.status = status
+                oom.report(self.oom, pid, status, main_child=True)
             else:
                 level = WARNING if self.config.warn_on_reap else DEBUG
                 log(level, "reap", f"reaped orphan {pid} ({describe(status)})", child=pid)
+                if self.config.warn_on_reap or log.enabled(INFO):  # -w or -v
+                    oom.report(self.oom, pid, status, main_child=False)
 
     def child_stopped(self) -> None:
         """Ctrl-Z stopped the child, which owns the terminal (spawn.FOREGROUND).

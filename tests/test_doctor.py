@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyinit import procinfo
 from tests.support import wait_for as wait_until
@@ -532,3 +534,115 @@ def test_container_shell_pid1_is_told_apart_from_pyinit(doctor_podman):
     assert "is the bootloader of the single-file pyinit" in init.stdout
     assert "Outside process group" not in init.stdout
     assert "Result: nothing wrong found (exit 0)" in init.stdout
+
+
+# --------------------------------------------------------------------------- hostile text
+# A process chooses its own name and command line: doctor must print them escaped
+# (pyinit.text.printable), one line per record, and keep them exact in --json.
+
+FORGED = "\x1b]0;owned\x07\rPROBLEM: none\nResult: nothing wrong found (exit 0)\x1b[2J"
+CONTROL = {chr(c) for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) != "\n"}
+
+
+def test_hostile_comm_and_argv_print_no_control_byte(spawn):
+    p = spawn([PY, str(APPS / "hostile_name.py"), "600", FORGED])
+    r = doctor(p.pid)
+    assert r.returncode in (0, 1), r.stderr
+    assert not CONTROL & set(r.stdout), [c for c in r.stdout if c in CONTROL][:5]
+    assert "\\x1b[2J\\x0aResult: ok" in r.stdout  # the comm (15 bytes), escaped
+    assert "\\x1b]0;owned\\x07\\x0dPROBLEM: none\\x0aResult: nothing wrong found" in r.stdout
+    lines = r.stdout.splitlines()
+    assert sum(line.startswith("Result: ") for line in lines) == 1
+    assert not any(line.startswith("PROBLEM: none") for line in lines)
+    code, rep = doctor_json(p.pid)
+    assert rep["name"] == "\x1b[2J\nResult: ok"  # JSON keeps the exact value
+    assert rep["cmdline"][-1] == FORGED
+
+
+def test_proc_of_another_namespace_is_said_once():
+    # `unshare --pid --fork` without --mount-proc: /proc is the parent namespace's.
+    prefix = [] if IS_ROOT else ["--user", "--map-root-user"]
+    r = subprocess.run(
+        ["unshare", *prefix, "--pid", "--fork", PY, "-m", "pyinit", "doctor", "--wait", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode in (0, 1), r.stderr
+    assert r.stdout.count("is not the /proc of doctor's PID namespace") == 1, r.stdout
+    inside = subprocess.run(
+        ["unshare", *prefix, "--pid", "--fork", "--mount-proc", PY, "-m", "pyinit", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "is not the /proc of doctor's PID namespace" not in inside.stdout, inside.stdout
+
+
+def _report_with(text: str):
+    """A report whose every string from another process is ``text``."""
+    from pyinit.doctor.report import Report, SignalReport, Zombie
+
+    row = {"pid": 7, "nspid": 7, "ppid": 1, "name": text, "state": text, "pgid": 7, "sid": 7}
+    return Report(
+        pid=7, nspid=1, is_ns_init=True, same_namespace=True, name=text, exe=text,
+        cmdline=[text, text], kind="shell", kind_text="a shell", stopsignal="SIGTERM",
+        signals=[SignalReport("SIGTERM", 15, "default", False, False, "ok", "fine")],
+        tree=[{**row, "cmdline": [text], "depth": 0}, {**row, "cmdline": [], "depth": 1}],
+        zombies=[Zombie(8, 8, text, 7, text, False, f"parent {text} does not wait")],
+        signal_group=7, outside_group=[{**row, "cmdline": [text]}],
+        problems=[f"pid 7 is a shell ({text})"], warnings=[text], notes=[text],
+        sandbox={**row, "cmdline": [text]}, exit_code=1,
+    )  # fmt: skip
+
+
+@given(st.text())
+@settings(max_examples=200, deadline=None)
+def test_render_prints_no_control_byte_one_line_per_record(text):
+    from pyinit.doctor.render import render, render_signals
+
+    out = render(_report_with(text))
+    assert not CONTROL & set(out)
+    assert all(line.isprintable() for line in out.split("\n"))
+    assert out.count("\n") == render(_report_with("x")).count("\n")  # one line per record
+    sig = {"pid": 7, "nspid": 1, "name": text, "masks": {}, "threads_blocking_differently": {}}
+    assert render_signals(sig).isprintable()
+
+
+# --------------------------------------------------------------------------- pods (pure)
+# The real thing is in tests/test_kube.py (podman kube play with shareProcessNamespace).
+
+
+def _proc(pid, ppid, name, cmdline, cgroup="", start=0.0, nspid=None):
+    from pyinit.doctor.report import Proc
+
+    return Proc(pid, ppid, nspid or pid, name, "sleeping", pid, pid, cmdline, start, cgroup)
+
+
+def test_sandboxes_are_told_from_inits():
+    from pyinit.doctor.kinds import classify, is_sandbox
+
+    assert is_sandbox("catatonit", ["/catatonit", "-P"])
+    assert not is_sandbox("catatonit", ["/catatonit", "--", "app"])  # podman run --init
+    assert is_sandbox("pause", ["/pause"])
+    assert classify("catatonit", "/catatonit", ["/catatonit", "-P"]) == "sandbox"
+    assert classify("catatonit", "/catatonit", ["/catatonit", "--", "x"]) == "catatonit"
+
+
+def test_container_top_is_the_oldest_top_process_of_our_cgroup():
+    from pyinit.doctor.tree import container_top
+
+    ours, theirs = "4:memory:/pod/ctr-a\n", "4:memory:/pod/ctr-b\n"
+    procs = {
+        1: _proc(1, 0, "catatonit", ["/catatonit", "-P"], "4:memory:/pod/infra\n"),
+        6: _proc(6, 0, "sh", ["sh", "-c", "sleep 1000; true"], ours, start=1.0),
+        11: _proc(11, 6, "sleep", ["sleep", "1000"], ours, start=1.1),
+        20: _proc(20, 0, "nginx", ["nginx"], theirs, start=0.5),  # another container
+        30: _proc(30, 0, "sh", ["sh"], ours, start=5.0),  # our exec session...
+        31: _proc(31, 30, "pyinit", ["pyinit", "doctor"], ours, start=5.1),  # ...and doctor
+    }
+    assert container_top(procs, 31, ours) == 6
+    assert container_top(procs, 31, theirs) == 20
+    assert container_top(procs, 31, "4:memory:/elsewhere\n") is None
+    del procs[20]
+    assert container_top(procs, 31, "") == 6  # cgroups unreadable: the one that is not ours
