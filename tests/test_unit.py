@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from pyinit.cli import Action, Config, UsageError, parse
 from pyinit.log import DEBUG, INFO, WARNING
-from pyinit.signals import VALID, parse_mask, parse_rewrite, parse_signal, signal_name, translate
+from pyinit.signals import (
+    VALID,
+    format_mask,
+    parse_mask,
+    parse_rewrite,
+    parse_signal,
+    signal_name,
+    translate,
+)
 from pyinit.spawn import from_self
 from pyinit.supervisor import exit_code
 from pyinit.text import printable
@@ -198,3 +206,31 @@ def test_printable_output_has_no_control_character(raw):
     shown = printable(raw)
     assert shown.isprintable()
     assert "\n" not in shown
+
+
+def read_sigmask_vectors() -> list[tuple[str, set[int] | None]]:
+    """tests/sigmask-vectors.txt: (value, signals, or None for a malformed value)."""
+    import pathlib
+
+    vectors = []
+    path = pathlib.Path(__file__).with_name("sigmask-vectors.txt")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line:
+            continue
+        value, _, expected = line.rpartition("|")
+        if expected == "invalid":
+            vectors.append((value, None))
+            continue
+        signals: set[int] = set()
+        for part in expected.split(",") if expected != "-" else []:
+            low, _, high = part.partition("-")
+            signals.update(range(int(low), int(high or low) + 1))
+        vectors.append((value, signals))
+    return vectors
+
+
+@pytest.mark.parametrize(("value", "expected"), read_sigmask_vectors(), ids=repr)
+def test_parse_mask_follows_the_shared_vectors(value: str, expected: set[int] | None) -> None:
+    assert parse_mask(value) == expected
+    if expected is not None:
+        assert parse_mask(format_mask(expected)) == expected
