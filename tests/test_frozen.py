@@ -949,9 +949,10 @@ def test_late_signal_after_the_workload_ends(
     patched_single: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
 ) -> None:
     """SIGTERM, then SIGHUP 2 ms later, to PID 1: the workload exits 0 on the TERM (and would
-    survive the HUP), and the HUP comes while pyinit is exiting. pyinit keeps every signal blocked to its end, so the
-    status is the workload's, every time. (staticx's bootloader in front of pyinit had its
-    handlers reset then: killed by the HUP, exit 129 in 5 of 5 runs, its folder left.)"""
+    survive the HUP), and the HUP comes while pyinit is exiting. pyinit keeps every signal
+    blocked to its end, so the status is the workload's, every time. (staticx's bootloader
+    in front of pyinit had reset its handlers then: killed by the HUP, exit 129 in 5 of 5
+    runs, its folder left.)"""
     workload = script(TERM_EXITS_0)
     codes = []
     for _ in range(50):
