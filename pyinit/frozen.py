@@ -138,6 +138,41 @@ def is_candidate(name: str, uid: int, own_uid: int, is_dir: bool) -> bool:
     return is_dir and uid == own_uid and name.startswith(FOLDER_PREFIXES)
 
 
+def remove_tree(name: str, parent_fd: int) -> None:
+    """Remove the directory ``name`` in ``parent_fd`` and everything in it; never follow a
+    symlink (each level is opened with ``O_NOFOLLOW`` relative to its parent's descriptor,
+    the same walk as ``shutil.rmtree``'s fd-based variant). Errors are ignored: what cannot
+    be removed stays. Not shutil itself: importing it pulls in ``re`` and ``fnmatch``, ~8 ms
+    on every start and exit of the frozen pyinit (measured: ``python -X importtime``)."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+    except OSError:
+        return
+    try:
+        with os.scandir(fd) as entries:
+            items = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+        for item, is_dir in items:
+            if is_dir:
+                remove_tree(item, fd)
+            else:
+                with _ignored():
+                    os.unlink(item, dir_fd=fd)
+    finally:
+        os.close(fd)
+    with _ignored():
+        os.rmdir(name, dir_fd=parent_fd)
+
+
+class _ignored:
+    """``contextlib.suppress(OSError)`` without importing contextlib."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> bool:
+        return isinstance(value, OSError)
+
+
 def _remove_if_unlocked(parent_fd: int, name: str, own_uid: int) -> bool:
     """Remove ``name`` (in ``parent_fd``) if its lock file exists and nobody holds it."""
     import fcntl
@@ -159,11 +194,7 @@ def _remove_if_unlocked(parent_fd: int, name: str, own_uid: int) -> bool:
             os.close(lock_fd)
             return False  # a live pyinit holds it
         try:
-            import shutil
-
-            # rmtree's fd-based variant (shutil.rmtree.avoids_symlink_attacks) never
-            # follows a symlink inside the folder; we hold the lock while it runs.
-            shutil.rmtree(name, ignore_errors=True, dir_fd=parent_fd)
+            remove_tree(name, parent_fd)  # holding the lock while it runs
         finally:
             os.close(lock_fd)
         return True
@@ -226,12 +257,15 @@ def adopt() -> list[str]:
 
 def remove_own() -> None:
     """Just before pyinit exits: remove the folders it was unpacked into."""
-    if not _own:
-        return
-    import shutil
-
     for folder in _own:
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            parent_fd = os.open(os.path.dirname(folder), os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            remove_tree(os.path.basename(folder), parent_fd)
+        finally:
+            os.close(parent_fd)
     _own.clear()
 
 

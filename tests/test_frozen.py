@@ -1047,3 +1047,38 @@ def test_bootloader_needs_no_libz(patched: Path) -> None:
     done = subprocess.run(["ldd", str(patched)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "libz" not in done.stdout, done.stdout
+
+
+# --- pyinit/frozen.py on its own (no binary needed) ------------------------------------------
+
+
+def test_remove_tree_never_follows_a_symlink(tmp_path: Path) -> None:
+    from pyinit.frozen import remove_tree
+
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep").touch()
+    folder = tmp_path / "_MEIfolder"
+    (folder / "a" / "b").mkdir(parents=True)
+    (folder / "a" / "b" / "file").touch()
+    (folder / "dir-link").symlink_to(target)
+    (folder / "file-link").symlink_to(target / "keep")
+    (tmp_path / "_MEIlink").symlink_to(target)
+    parent = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        remove_tree("_MEIfolder", parent)
+        remove_tree("_MEIlink", parent)  # a symlink itself: not opened, not removed
+    finally:
+        os.close(parent)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_MEIlink", "target"]
+    assert [p.name for p in target.iterdir()] == ["keep"]
+
+
+def test_sweep_candidates() -> None:
+    from pyinit.frozen import is_candidate
+
+    assert is_candidate("_MEI0000abcdXYZ123", 0, 0, is_dir=True)
+    assert is_candidate("staticx-AbC123", 1000, 1000, is_dir=True)
+    assert not is_candidate("_MEI0000abcdXYZ123", 1000, 0, is_dir=True)  # another uid
+    assert not is_candidate("_MEI0000abcdXYZ123", 0, 0, is_dir=False)  # a symlink or file
+    assert not is_candidate("pytest-of-root", 0, 0, is_dir=True)
