@@ -105,6 +105,13 @@ STATIC = REPO / "dist" / "pyinit-static"
 # --- helpers -----------------------------------------------------------------------------
 
 
+def exec_shape_only(binary: Path) -> None:
+    """Skip with a stock bootloader (build-binary's fallback): it forks and stays PID 1 in
+    front of pyinit, forwarding signals (docs/FROZEN.md)."""
+    if not has_patched_bootloader(binary):
+        pytest.skip(f"{binary.relative_to(REPO)} has a stock bootloader: it stays in front")
+
+
 def exe(pid: int) -> str:
     try:  # " (deleted)": scripts/build-binary replaced the file while it ran
         return os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
@@ -121,6 +128,7 @@ class Frozen(Running):
 
     def __init__(self, binary: Path, args: list[str], pid1: bool = True, **popen: object) -> None:
         self.binary = str(binary)
+        self.stock = not has_patched_bootloader(binary)  # it forks and stays in front
         super().__init__([self.binary, *args], pid1=pid1, **popen)
 
     def _started(self) -> int | None:
@@ -140,7 +148,11 @@ class Frozen(Running):
 
     @property
     def pyinit(self) -> int:
-        return wait_for(self._started, what="the binary to start")
+        """pyinit's pid; with a stock bootloader (build-binary's fallback) its child."""
+        pid = wait_for(self._started, what="the binary to start")
+        if self.stock:
+            return wait_for(lambda: children(pid)[:1], what="the bootloader's child")[0]
+        return pid
 
     @property
     def workload(self) -> int:
@@ -318,6 +330,7 @@ def test_the_workload_sees_the_unpacked_folder_but_not_its_lock(
 ) -> None:
     """While pyinit runs its folders exist, each with its lock file; pyinit holds the locks
     (inherited from the bootloaders' C code), the workload does not."""
+    exec_shape_only(single)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     show = (
@@ -356,6 +369,7 @@ def test_leftovers_of_killed_runs_are_swept(single: Path, tmp_path: Path) -> Non
     folder of another uid, a symlink named like a folder (nor what it points to), a folder
     without a lock file (a bootloader creating it right now, or not a pyinit folder), or
     anything not named like the bootloaders' folders."""
+    exec_shape_only(single)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
@@ -477,6 +491,7 @@ def test_pyinit_is_pid1_and_the_workload_its_child(
     wrapped: Path, run: Callable[..., Frozen]
 ) -> None:
     """No bootloader process is left: two processes in the namespace, pyinit and sleep."""
+    exec_shape_only(wrapped)
     frozen = run(wrapped, "--", "sleep", "30")
     pyinit, workload = frozen.pyinit, frozen.workload
     assert status(pyinit)["NSpid"].split()[-1] == "1"
@@ -493,6 +508,7 @@ def test_orphans_go_to_pyinit_and_are_reaped(
     wrapped: Path, run: Callable[..., Frozen], script: Callable[..., list[str]], count: int
 ) -> None:
     """pyinit is PID 1: the orphans of a double fork come to it, and it reaps them."""
+    exec_shape_only(wrapped)
     frozen = run(wrapped, "--", *script(ORPHANS, str(count)))
     frozen.expect_line("done")
     adopters = [line.split()[-1] for line in frozen.stdout if line.startswith("orphan")]
@@ -544,6 +560,7 @@ def test_orphans_from_outside_pyinit_are_reaped(wrapped: Path, run: Callable[...
     """What `docker exec` starts enters the PID namespace from outside, so it is no descendant
     of pyinit: when its parent exits, its orphans go to PID 1, which is pyinit itself, and
     its loop reaps them as any other child."""
+    exec_shape_only(wrapped)
     frozen = run(wrapped, "--", "sleep", "30")
     pyinit, workload = frozen.pyinit, frozen.workload
     entered = subprocess.run(
@@ -605,6 +622,7 @@ def test_sigtstp_stops_the_workload(
     """SIGTSTP to PID 1 reaches the workload, as SIGSTOP (a stop signal sent to a new
     session's group would be discarded by the kernel). Before, the bootloader in front of
     pyinit had no handler for it and the kernel dropped it."""
+    exec_shape_only(wrapped)
     frozen = run(wrapped, "--", *script(RECORDER))
     frozen.expect_line("ready")
     workload = frozen.workload
@@ -823,6 +841,7 @@ def test_ctrl_c_reaches_the_workload_once(
 ) -> None:
     """The terminal sends SIGINT to its foreground group. Were that pyinit's group too,
     the workload would get it twice (the terminal's, and pyinit's forwarded copy)."""
+    exec_shape_only(pid1)
     import pty
 
     argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", str(pid1), "--"]
@@ -970,6 +989,7 @@ def test_late_signal_after_the_workload_ends(
 def test_pdeath_signal_ends_the_workload_when_the_parent_dies(single: Path, tmp_path: Path) -> None:
     """-p TERM: pyinit is the caller's child (no bootloader in between), so when the caller
     dies pyinit gets SIGTERM and forwards it: the workload ends."""
+    exec_shape_only(single)
     parent = subprocess.Popen(
         ["sh", "-c", f'"{single}" -p TERM -- sleep 77 & echo $!; wait'],
         stdout=subprocess.PIPE,
