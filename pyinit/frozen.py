@@ -252,7 +252,10 @@ def adopt() -> list[str]:
         _own.append(folder)
     if not held:
         return []  # a stock bootloader: it removes its folder itself; not ours to sweep
-    return sweep([os.path.dirname(folder) for folder in _own], _own)
+    try:
+        return sweep([os.path.dirname(folder) for folder in _own], _own)
+    except OSError:
+        return []  # an unreadable temp dir: nothing swept this time, pyinit runs on
 
 
 def remove_own() -> None:
