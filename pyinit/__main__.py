@@ -79,6 +79,11 @@ def run(argv: list[str]) -> int:
         return 0
     log.level = config.verbosity
     log.json = config.log_json
+    if state.malformed_handed is not None:  # rare: an environment pyinit did not make
+        from pyinit.text import printable
+
+        value = printable(state.malformed_handed)
+        log(INFO, "sigmask", f"ignoring a malformed _PYINIT_SIGMASK={value!r}")
 
     become_subreaper(config.pdeath_signal)
     terminal = plan_terminal() if config.session else NO_TERMINAL
@@ -125,6 +130,10 @@ def main_exit() -> None:
             stream.flush()
         except Exception:  # noqa: BLE001 - a closed stream must not turn into a traceback
             pass
+    if getattr(sys, "frozen", False):  # remove the folder we were unpacked into, if any
+        from pyinit.frozen import remove_own
+
+        remove_own()
     os._exit(code)
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import _signal
 
+TYPE_CHECKING = False  # typing costs start-up time; type checkers treat this as True
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 SIGCHLD: int = _signal.SIGCHLD
 SIGCONT: int = _signal.SIGCONT
 SIGHUP: int = _signal.SIGHUP
@@ -53,15 +57,27 @@ HANDED_MASK_VARIABLE = "_PYINIT_SIGMASK"
 
 
 def parse_mask(text: str) -> set[int] | None:
-    """The signals of a mask written as hex bits (bit N-1 for signal N, as in
-    /proc/PID/status); None if ``text`` is not one."""
-    try:
-        bits = int(text, 16)
-    except ValueError:
+    """The signals of a _PYINIT_SIGMASK value; None if ``text`` is malformed.
+
+    One strict format, the one of ``SigBlk`` in /proc/PID/status: 1 to 16 lowercase hex
+    digits, bit N-1 for signal N (1..64). The bootloaders' C parses it by the same rule
+    (``_pyi_parse_sigmask`` in packaging/bootloader/pyinit-bootloader.patch); both are
+    tested with the vectors in tests/sigmask-vectors.txt. Signals the C library keeps for
+    itself (glibc: 32, 33) are not in the result: nobody can block them.
+    """
+    if not 0 < len(text) <= 16 or text.strip("0123456789abcdef"):
         return None
-    if not 0 <= bits < 1 << 64:
-        return None
+    bits = int(text, 16)
     return {signo for signo in VALID if bits >> (signo - 1) & 1}
+
+
+def format_mask(signals: Iterable[int]) -> str:
+    """The _PYINIT_SIGMASK text of ``signals`` (the inverse of :func:`parse_mask`)."""
+    bits = 0
+    for signo in signals:
+        if 1 <= signo <= 64:
+            bits |= 1 << (signo - 1)
+    return f"{bits:x}"
 
 
 _ALIASES = {"SIGIOT", "SIGCLD", "SIGPOLL", "SIGRTMIN", "SIGRTMAX"}

@@ -64,25 +64,26 @@ class SpawnError(Exception):
         super().__init__(f"cannot run {command!r}: {reason}")
 
 
-def take_handed_mask(current: set[int]) -> set[int] | None:
+def take_handed_mask(current: set[int]) -> tuple[set[int] | None, str | None]:
     """The caller's signal mask that our frozen build's bootloader handed down, or None.
 
-    The patched bootloaders start pyinit with every signal blocked (so that a signal they
-    forward early waits for pyinit) and put the caller's mask in _PYINIT_SIGMASK. The
+    The patched bootloaders exec pyinit with every signal blocked (so that a signal that
+    comes early waits for pyinit) and put the caller's mask in _PYINIT_SIGMASK. The
     variable is removed either way, so the workload never sees it; it is trusted only when
     ``current`` (the mask we were started with) blocks everything, as only they leave it: a
-    stale copy in some other environment must never block the workload's signals. A
-    malformed value means nothing blocked, the usual state.
+    stale copy in some other environment must never block the workload's signals. Also
+    returns a malformed value (then ignored: ``current`` stays the mask), for the -v log.
     """
     handed = os.environ.pop(HANDED_MASK_VARIABLE, None)
     if handed is None or not WAITED <= current:
-        return None
-    return parse_mask(handed) or set()
+        return None, None
+    mask = parse_mask(handed)
+    return mask, (handed if mask is None else None)
 
 
 def unblock_handed() -> None:
     """For ``pyinit doctor``/``check`` in a frozen build: run with the caller's mask."""
-    handed = take_handed_mask(_signal.pthread_sigmask(_signal.SIG_BLOCK, ()))
+    handed, _ = take_handed_mask(_signal.pthread_sigmask(_signal.SIG_BLOCK, ()))
     if handed is not None:
         _signal.pthread_sigmask(_signal.SIG_SETMASK, handed)
 
@@ -90,11 +91,14 @@ def unblock_handed() -> None:
 class SignalState:
     """The signal mask and the ignored signals pyinit was started with."""
 
-    __slots__ = ("mask", "ignored")
+    __slots__ = ("mask", "ignored", "malformed_handed")
 
-    def __init__(self, mask: set[int], ignored: frozenset[int]) -> None:
+    def __init__(
+        self, mask: set[int], ignored: frozenset[int], malformed_handed: str | None = None
+    ) -> None:
         self.mask = mask
         self.ignored = ignored
+        self.malformed_handed = malformed_handed  # an ignored _PYINIT_SIGMASK, for the -v log
 
     @classmethod
     def block_all(cls) -> SignalState:
@@ -105,7 +109,7 @@ class SignalState:
         queued even for PID 1, where the kernel drops an unhandled one.
         """
         mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, WAITED)
-        handed = take_handed_mask(mask)
+        handed, malformed = take_handed_mask(mask)
         if handed is not None:  # our frozen build's bootloader: see take_handed_mask
             mask = handed
         ignored = frozenset(
@@ -117,7 +121,7 @@ class SignalState:
             # With SIGCHLD ignored the kernel reaps children itself and sends no
             # SIGCHLD: pyinit would wait forever and lose the exit status.
             _signal.signal(SIGCHLD, _signal.SIG_DFL)
-        return cls(mask, ignored)
+        return cls(mask, ignored, malformed)
 
     def restore(self) -> None:
         """In the child: undo what CPython and pyinit changed; keep the rest."""

@@ -33,7 +33,7 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "con
 #: of dist/pyinit) and staticx's (in front of dist/pyinit-static). Without them the binary was
 #: built with the stock one (build-binary's fallback, --stock-bootloader).
 PYINSTALLER_PATCH_MARKER = b"[pyinit] error: cannot unpack: no writable temporary directory"
-STATICX_PATCH_MARKER = b"Error setting the handler for signal"
+STATICX_PATCH_MARKER = b"staticx bootloader): "
 
 
 def has_patched_bootloader(binary: Path) -> bool:

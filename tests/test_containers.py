@@ -2,8 +2,8 @@
 
 The rootfs (tests/containers.py) holds busybox-static, glibc's loader and the libraries the frozen
 binary needs, and the binary itself at /pyinit (``dist/pyinit`` from ``scripts/build-binary``, or
-the file named by ``PYINIT_BINARY``). In a PyInstaller onefile build the bootloader is PID 1 and
-pyinit is its child, so these tests check the whole chain a user gets.
+the file named by ``PYINIT_BINARY``). Its bootloader unpacks and execs pyinit in place, so pyinit
+itself is PID 1: these tests check what a user gets, unpacking and clean-up included.
 
 Every pyinit scenario has a contrast without pyinit (busybox ``sh`` or ``sleep`` as PID 1) that
 shows the failure: ``podman stop`` waits the whole timeout and the container exits 137 (SIGKILL).
@@ -210,9 +210,11 @@ def test_orphans_are_reaped(pyinit):
 
 def test_orphans_of_podman_exec_are_reaped(pyinit, pyinit_rootfs):
     """`podman exec` starts its command outside pyinit's tree: orphans it leaves go to PID 1,
-    the onefile bootloader, which our patch makes reap any child (packaging/bootloader/)."""
+    which is pyinit itself (our bootloader execs it in place), and its loop reaps them."""
     if not has_patched_bootloader(pyinit_rootfs.binary):
-        pytest.skip("stock bootloader (build-binary's fallback): such orphans stay zombies")
+        pytest.skip(
+            "stock bootloader (build-binary's fallback): it stays PID 1 and reaps only pyinit"
+        )
     name = pyinit.start(["/pyinit", "--", "sleep", "1000"])
     wait_for_process(pyinit, name, "sleep 1000")
     proc = pyinit.exec(name, ["sh", "-c", "sleep 0.3 & sleep 0.4 & exit"])
@@ -478,3 +480,111 @@ def test_static_variant_forwards_every_signal(podman, static_rootfs):
     ct.wait_for(lambda: "got HUP" in podman.logs(name), 10, interval=0.1, what="SIGHUP")
     stopped = podman.stop(name, STOP_TIMEOUT)
     assert stopped.exit_code == 143, podman.logs(name)
+
+
+# -- the single-file builds: one process, their unpacked folders ----------------------------------
+
+
+@pytest.fixture(params=["onefile", "static"])
+def single_rootfs(request: pytest.FixtureRequest) -> ct.Rootfs:
+    """The rootfs with dist/pyinit, or with dist/pyinit-static, at /pyinit (patched builds)."""
+    fs: ct.Rootfs = request.getfixturevalue(
+        "pyinit_rootfs" if request.param == "onefile" else "static_rootfs"
+    )
+    if not has_patched_bootloader(fs.binary):
+        pytest.skip(f"{fs.binary} has a stock bootloader, which forks and stays PID 1")
+    return fs
+
+
+#: How many folders one run unpacks: PyInstaller's _MEIxxxxxx, and staticx's before it.
+def folders_per_run(fs: ct.Rootfs) -> int:
+    return 2 if fs.binary is not None and fs.binary.name == "pyinit-static" else 1
+
+
+def unpacked(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(("_MEI", "staticx-")))
+
+
+def test_ps_shows_pyinit_as_pid1(podman, single_rootfs):
+    name = podman.start(["/pyinit", "--", *SLEEP], rootfs=single_rootfs)
+    wait_for_process(podman, name, "sleep 1000")
+    rows = [r for r in podman.processes(name) if r["comm"] != "ps"]  # ps: from podman exec
+    assert [(r["pid"], r["ppid"], r["comm"]) for r in rows] == [
+        ("1", "0", "pyinit"),
+        (rows[1]["pid"], "1", "sleep"),
+    ], rows
+
+
+def test_restarts_leave_at_most_one_unpacked_folder(podman, single_rootfs, tmp_path):
+    """An app that ignores TERM, `podman stop -t 1` (pyinit is SIGKILLed, its folders stay),
+    `podman start`, five times: each start removes the folders of the killed run (nobody
+    holds their lock), so /tmp holds only the live run's. Before, one ~8 MB folder was left
+    per kill: in Kubernetes, an emptyDir /tmp filling up until the pod is evicted."""
+    shared = tmp_path / "tmp"
+    shared.mkdir(mode=0o1777)
+    app = "trap '' TERM; echo ready; while :; do sleep 0.1; done"
+    name = podman.start(
+        ["/pyinit", "--", "sh", "-c", app], rootfs=single_rootfs, opts=["-v", f"{shared}:/tmp"]
+    )
+    per_run = folders_per_run(single_rootfs)
+    seen: list[list[str]] = []
+    for round_ in range(1, 6):
+        ct.wait_for(lambda n=round_: podman.logs(name).count("ready") >= n, 15, 0.1, what="the app")
+        seen.append(unpacked(shared))
+        assert len(seen[-1]) == per_run, seen
+        stopped = podman.stop(name, 1)
+        assert stopped.exit_code == 137  # the app ignored TERM: SIGKILL after 1 s
+        assert unpacked(shared) == seen[-1]  # killed: nobody removed them
+        if round_ < 5:
+            podman.cmd(["start", name], check=True)
+    assert all(not set(a) & set(b) for a, b in zip(seen, seen[1:])), seen  # each run its own
+
+
+def test_two_live_pyinit_sharing_tmp_keep_each_others_folders(podman, single_rootfs, tmp_path):
+    """Two containers of a pod sharing one /tmp (an emptyDir): a third start removes neither
+    live one's folders, only those of a killed one; planted look-alikes are never touched
+    (a folder of another uid, a symlink named like a folder, a folder without a lock)."""
+    shared = tmp_path / "tmp"
+    shared.mkdir(mode=0o1777)
+    opts = ["-v", f"{shared}:/tmp"]
+    per_run = folders_per_run(single_rootfs)
+    first = podman.start(["/pyinit", "--", *SLEEP], rootfs=single_rootfs, opts=opts)
+    wait_for_process(podman, first, "sleep 1000")
+    of_first = unpacked(shared)
+    second = podman.start(["/pyinit", "--", *SLEEP], rootfs=single_rootfs, opts=opts)
+    wait_for_process(podman, second, "sleep 1000")
+    of_both = unpacked(shared)
+    assert len(of_both) == 2 * per_run and set(of_first) <= set(of_both)
+    stranger = shared / "_MEI0000abcdother"
+    stranger.mkdir()
+    (stranger / ".pyinit-lock").touch()
+    os.chown(stranger, 65534, 65534)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / ".pyinit-lock").touch()
+    (shared / "_MEI0000abcdlink").symlink_to(target)
+    (shared / "staticx-nolock").mkdir()
+    planted = ["_MEI0000abcdlink", "_MEI0000abcdother", "staticx-nolock"]
+    proc = podman.run(["/pyinit", "--", "true"], rootfs=single_rootfs, opts=opts)
+    assert proc.returncode == 0, proc.stderr
+    assert unpacked(shared) == sorted([*of_both, *planted])
+    podman.cmd(["kill", first], check=True)  # SIGKILL: its folders stay, unlocked
+    podman.wait(first)
+    proc = podman.run(["/pyinit", "--", "true"], rootfs=single_rootfs, opts=opts)
+    assert proc.returncode == 0, proc.stderr
+    assert unpacked(shared) == sorted([*(set(of_both) - set(of_first)), *planted])
+    assert (target / ".pyinit-lock").exists()
+
+
+def test_memory_limit_too_small_to_start_says_so(podman, single_rootfs):
+    """`--memory 8m`: the page cache of what the bootloaders unpack counts against the limit,
+    and the kernel reclaimed and refaulted the same pages forever (pyinit-static: R state,
+    no progress in 45 s) or OOM-killed pyinit without a word. Now one line, exit 255."""
+    proc = podman.run(
+        ["/pyinit", "--", "echo", "ran"], rootfs=single_rootfs, opts=["--memory", "8m"], timeout=30
+    )
+    assert proc.returncode == 255, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("[pyinit] error: the memory limit"), lines
+    assert "--memory" in lines[0]

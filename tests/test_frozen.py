@@ -1,7 +1,9 @@
 """The single-file build, dist/pyinit, at run time (docs/FROZEN.md explains each behaviour).
 
-Under ``unshare --pid --fork --mount-proc dist/pyinit -- ...`` PyInstaller's bootloader is
-PID 1 and pyinit is its child (PID 2): these tests check that the pair behaves like one init.
+Under ``unshare --pid --fork --mount-proc dist/pyinit -- ...`` PyInstaller's bootloader
+unpacks and execs pyinit in place (staticx's first, in dist/pyinit-static): pyinit itself is
+PID 1, and these tests check that it behaves as the pip-installed one does, and that it
+cleans up what the bootloaders unpacked.
 dist/pyinit is built by ``scripts/build-binary`` (scripts/test runs it before pytest); without
 it, or when it is older than the sources, every test here is skipped with the reason
 (PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway).
@@ -10,7 +12,6 @@ it, or when it is older than the sources, every test here is skipped with the re
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import shutil
@@ -92,8 +93,8 @@ def pid1(frozen: Path) -> Path:
 
 @pytest.fixture(params=["onefile", "static"])
 def wrapped(request: pytest.FixtureRequest, pid1: Path) -> Path:
-    """A build whose bootloader forks and stays PID 1 in front of pyinit: dist/pyinit, and
-    dist/pyinit-static (staticx's bootloader, then PyInstaller's, then pyinit)."""
+    """A build that unpacks at every start: dist/pyinit, and dist/pyinit-static (staticx's
+    bootloader, which execs PyInstaller's, which execs pyinit)."""
     return pid1 if request.param == "onefile" else _variant(STATIC)
 
 
@@ -104,8 +105,11 @@ STATIC = REPO / "dist" / "pyinit-static"
 # --- helpers -----------------------------------------------------------------------------
 
 
-def first_child(pid: int) -> int | None:
-    return next(iter(children(pid)), None)
+def exec_shape_only(binary: Path) -> None:
+    """Skip with a stock bootloader (build-binary's fallback): it forks and stays PID 1 in
+    front of pyinit, forwarding signals (docs/FROZEN.md)."""
+    if not has_patched_bootloader(binary):
+        pytest.skip(f"{binary.relative_to(REPO)} has a stock bootloader: it stays in front")
 
 
 def exe(pid: int) -> str:
@@ -118,28 +122,37 @@ def exe(pid: int) -> str:
 class Frozen(Running):
     """``unshare --pid --fork --mount-proc dist/pyinit ARGS``, its output collected by threads.
 
-    ``boot`` is the host pid of PyInstaller's bootloader (PID 1 inside), ``pyinit`` the host
-    pid of its child that runs pyinit (PID 2 inside), ``workload`` pyinit's child.
+    ``pyinit`` is the host pid of the process started (PID 1 inside): the bootloader, until
+    it execs pyinit in place; ``workload`` pyinit's child.
     """
 
     def __init__(self, binary: Path, args: list[str], pid1: bool = True, **popen: object) -> None:
         self.binary = str(binary)
+        self.stock = not has_patched_bootloader(binary)  # it forks and stays in front
         super().__init__([self.binary, *args], pid1=pid1, **popen)
 
-    def _boot_started(self) -> int | None:
+    def _started(self) -> int | None:
         if not self.pid1:
-            return self.proc.pid if exe(self.proc.pid) == self.binary else None
-        kids = children(self.proc.pid)
-        return kids[0] if kids and exe(kids[0]) == self.binary else None
+            return self.proc.pid
+        return next(iter(children(self.proc.pid)), None)
 
-    @property
-    def boot(self) -> int:
-        return wait_for(self._boot_started, what="the bootloader to start")
+    def _boot_started(self) -> int | None:
+        """The pid while it still runs the file we started (before staticx's exec)."""
+        pid = self._started()
+        return pid if pid and exe(pid) == self.binary else None
+
+    def execd(self) -> int | None:
+        """The pid once the bootloader has exec'd the unpacked program (pyinit)."""
+        pid = self._started()
+        return pid if pid and exec_done(pid) else None
 
     @property
     def pyinit(self) -> int:
-        boot = self.boot
-        return wait_for(lambda: children(boot)[:1], what="the bootloader's child")[0]
+        """pyinit's pid; with a stock bootloader (build-binary's fallback) its child."""
+        pid = wait_for(self._started, what="the binary to start")
+        if self.stock:
+            return wait_for(lambda: children(pid)[:1], what="the bootloader's child")[0]
+        return pid
 
     @property
     def workload(self) -> int:
@@ -269,20 +282,126 @@ def test_children_do_not_inherit_the_bundle_environment(frozen: Path, tmp_path: 
     assert done.stdout.split() == [f"LD_LIBRARY_PATH={tmp_path}", "end"], done.stdout
 
 
-def test_unpacks_into_tmpdir_and_cleans_up(frozen: Path, tmp_path: Path) -> None:
+@pytest.fixture(params=["onefile", "static"])
+def single(request: pytest.FixtureRequest, frozen: Path) -> Path:
+    """Like ``wrapped``, but without the need for unshare."""
+    if request.param == "onefile":
+        return frozen
+    if not STATIC.exists():
+        pytest.skip(f"{STATIC.relative_to(REPO)} is not built: run scripts/build-binary --all")
+    return STATIC
+
+
+def unpacked(tmp: Path) -> list[str]:
+    return sorted(p.name for p in tmp.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--", "sh", "-c", "exit 3"], 3),
+        (["--", "sh", "-c", "kill -TERM $$"], 128 + signal.SIGTERM),
+        (["--grace", "1", "--", "sh", "-c", "trap '' TERM; sleep 30 & exit 4"], 4),
+        (["--", "/nonexistent/program"], 127),
+        (["--", "/dev/null"], 126),
+        (["--no-such-option"], 2),
+        (["--version"], 0),
+        (["doctor", "--help"], 0),
+    ],
+    ids=["exit", "signal", "grace", "127", "126", "usage", "version", "doctor"],
+)
+def test_unpacked_folders_are_removed_on_every_exit(
+    single: Path, tmp_path: Path, args: list[str], code: int
+) -> None:
+    """The bootloaders exec pyinit in place, so nobody is left to remove what they unpacked:
+    pyinit removes its own folders (PyInstaller's _MEIxxxxxx, staticx's staticx-XXXXXX) just
+    before it exits, whichever way it exits."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
+    done = subprocess.run([str(single), *args], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    assert unpacked(tmp) == []
+
+
+def test_the_workload_sees_the_unpacked_folder_but_not_its_lock(
+    single: Path, tmp_path: Path
+) -> None:
+    """While pyinit runs its folders exist, each with its lock file; pyinit holds the locks
+    (inherited from the bootloaders' C code), the workload does not."""
+    exec_shape_only(single)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    show = (
+        'for d in "$TMPDIR"/*; do echo "folder ${d##*/}"; ls -A "$d" | grep -x .pyinit-lock; done;'
+        "echo pyinit $(ls -l /proc/$PPID/fd | grep -c pyinit-lock);"
+        "echo workload $(ls -l /proc/self/fd | grep -c pyinit-lock)"
+    )
     done = subprocess.run(
-        [str(frozen), "--", "sh", "-c", 'ls "$TMPDIR"'],
+        [str(single), "--", "sh", "-c", show],
         capture_output=True,
         text=True,
-        env=env,
-        timeout=30,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert [name[:4] for name in done.stdout.split()] == ["_MEI"], done.stdout
-    assert list(tmp.iterdir()) == []
+    lines = done.stdout.splitlines()
+    folders = [line.split()[1] for line in lines if line.startswith("folder ")]
+    assert sorted(f[:4] for f in folders) == (["_MEI", "stat"] if single == STATIC else ["_MEI"])
+    assert lines.count(".pyinit-lock") == len(folders), done.stdout
+    assert lines[-2:] == [f"pyinit {len(folders)}", "workload 0"], done.stdout
+    assert unpacked(tmp) == []
+
+
+def plant(tmp: Path, name: str, lock: bool = True) -> Path:
+    folder = tmp / name
+    folder.mkdir()
+    (folder / "libpython3.11.so.1.0").write_bytes(b"x")
+    if lock:
+        (folder / ".pyinit-lock").touch()
+    return folder
+
+
+def test_leftovers_of_killed_runs_are_swept(single: Path, tmp_path: Path) -> None:
+    """A pyinit killed by SIGKILL (OOM, a stop timeout) leaves its folders; the next start
+    removes those whose lock nobody holds. It never touches: a live pyinit's folder, a
+    folder of another uid, a symlink named like a folder (nor what it points to), a folder
+    without a lock file (a bootloader creating it right now, or not a pyinit folder), or
+    anything not named like the bootloaders' folders."""
+    exec_shape_only(single)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    killed = subprocess.Popen([str(single), "--", "sleep", "60"], env=env)
+    leftovers = wait_for(lambda: unpacked(tmp) if children(killed.pid) else [], what="a start")
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    with contextlib.suppress(ProcessLookupError):
+        for pid in children(killed.pid):
+            os.kill(pid, signal.SIGKILL)
+    live = subprocess.Popen([str(single), "--", "sleep", "60"], env=env)
+    try:
+        live_folders = wait_for(
+            lambda: set(unpacked(tmp)) - set(leftovers) if children(live.pid) else set(),
+            what="a live pyinit",
+        )
+        assert not set(leftovers) & set(unpacked(tmp))  # the live one's start swept them
+        stranger = plant(tmp, "_MEI00000001other")
+        os.chown(stranger, 65534, 65534)
+        target = plant(tmp_path, "_MEItarget")
+        (tmp / "_MEI00000002symlink").symlink_to(target)
+        nolock = plant(tmp, "staticx-nolock", lock=False)
+        other = plant(tmp, "other-folder")
+        kept = {stranger.name, "_MEI00000002symlink", nolock.name, other.name, *live_folders}
+        done = subprocess.run([str(single), "--", "true"], env=env, timeout=60)
+        assert done.returncode == 0
+        assert set(unpacked(tmp)) == kept
+        assert (target / ".pyinit-lock").exists() and (stranger / ".pyinit-lock").exists()
+    finally:
+        live.terminate()
+        live.wait(30)
+    assert set(unpacked(tmp)) == kept - live_folders
 
 
 #: The one line of the patched bootloader when it finds nowhere to unpack (exit 255).
@@ -365,55 +484,48 @@ def test_exit_status(
     assert frozen.wait() == code, frozen.stderr
 
 
-def test_pyinit_killed_under_the_bootloader_as_pid1(pid1: Path, run: Callable[..., Frozen]) -> None:
-    """If pyinit itself dies of a signal, the bootloader re-raises it on itself, which the
-    kernel drops for PID 1. The patched bootloader then exits 128+N (here 137); the stock one
-    exits 1."""
-    frozen = run(pid1, "--", "sleep", "30")
-    pyinit = frozen.pyinit
-    frozen.workload  # noqa: B018 - wait until pyinit has started it
-    os.kill(pyinit, signal.SIGKILL)
-    expected = 128 + signal.SIGKILL if has_patched_bootloader(pid1) else 1
-    assert frozen.wait() == expected
-
-
 # --- process tree, orphans ------------------------------------------------------------------
 
 
-def test_bootloader_is_pid1_and_pyinit_its_child(pid1: Path, run: Callable[..., Frozen]) -> None:
-    frozen = run(pid1, "--", "sleep", "30")
-    boot, pyinit, workload = frozen.boot, frozen.pyinit, frozen.workload
-    assert status(boot)["NSpid"].split()[-1] == "1"
-    assert status(pyinit)["NSpid"].split()[-1] == "2"
-    assert exe(boot) == exe(pyinit) == str(pid1)  # the child execs the same file
+def test_pyinit_is_pid1_and_the_workload_its_child(
+    wrapped: Path, run: Callable[..., Frozen]
+) -> None:
+    """No bootloader process is left: two processes in the namespace, pyinit and sleep."""
+    exec_shape_only(wrapped)
+    frozen = run(wrapped, "--", "sleep", "30")
+    pyinit, workload = frozen.pyinit, frozen.workload
+    assert status(pyinit)["NSpid"].split()[-1] == "1"
+    assert status(workload)["NSpid"].split()[-1] == "2"
     wait_for(lambda: exe(workload).endswith("/sleep"), what="the workload to exec")
-    os.kill(boot, signal.SIGTERM)
+    assert descendants(pyinit) == [workload]
+    assert Path(f"/proc/{pyinit}/comm").read_text().strip() == "pyinit"
+    os.kill(pyinit, signal.SIGTERM)
     assert frozen.wait() == 128 + signal.SIGTERM
 
 
 @pytest.mark.parametrize("count", [1, 5])
 def test_orphans_go_to_pyinit_and_are_reaped(
-    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]], count: int
+    wrapped: Path, run: Callable[..., Frozen], script: Callable[..., list[str]], count: int
 ) -> None:
-    """The bootloader never reaps anything but its child; pyinit, as child subreaper,
-    adopts the orphans of a double fork (not PID 1) and reaps them."""
-    frozen = run(pid1, "--", *script(ORPHANS, str(count)))
+    """pyinit is PID 1: the orphans of a double fork come to it, and it reaps them."""
+    exec_shape_only(wrapped)
+    frozen = run(wrapped, "--", *script(ORPHANS, str(count)))
     frozen.expect_line("done")
     adopters = [line.split()[-1] for line in frozen.stdout if line.startswith("orphan")]
-    assert adopters == ["2"] * count, frozen.stdout  # PID 2 is pyinit, PID 1 the bootloader
-    boot = frozen.boot
+    assert adopters == ["1"] * count, frozen.stdout
+    pyinit = frozen.pyinit
 
     def no_zombies() -> bool:
-        return not any(state(pid) == "Z" for pid in [boot, *descendants(boot)])
+        return not any(state(pid) == "Z" for pid in [pyinit, *descendants(pyinit)])
 
-    # pyinit and the workload, nothing else (an orphan may still be exiting after its report)
-    wait_for(lambda: no_zombies() and len(descendants(boot)) == 2, what="the orphans to be reaped")
-    os.kill(boot, signal.SIGTERM)
+    # the workload, nothing else (an orphan may still be exiting after its report)
+    wait_for(lambda: no_zombies() and len(descendants(pyinit)) == 1, what="orphans reaped")
+    os.kill(pyinit, signal.SIGTERM)
     assert frozen.wait() == 0
 
 
 #: Starts a long-lived child with SIGCHLD ignored, then execs ARGV: a caller like that hands
-#: the bootloader a child it did not fork and an ignored SIGCHLD.
+#: pyinit a child it did not fork and an ignored SIGCHLD.
 IGNORING_LAUNCHER = """
 import os, signal, subprocess, sys
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -424,11 +536,11 @@ os.execv(sys.argv[1], sys.argv[1:])
 
 
 def test_caller_that_ignores_sigchld(wrapped: Path, tmp_path: Path) -> None:
-    """With SIGCHLD ignored the kernel reaps children itself, and a `waitpid(-1)` (the patch
-    that reaps exec orphans) would block until every child is gone, here a 30 s sleep. The
-    patched bootloaders wait with SIGCHLD at its default: the exit status arrives at once."""
+    """With SIGCHLD ignored the kernel reaps children itself and pyinit would never learn its
+    child's status; pyinit puts SIGCHLD back to its default first (no bootloader is left to
+    wait in front of it): the exit status arrives at once."""
     if not has_patched_bootloader(wrapped):
-        pytest.skip("stock bootloader: it waits for its own child only")
+        pytest.skip("stock bootloader: it forks and waits for its own child only")
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", IGNORING_LAUNCHER, str(wrapped), "--", "sh", "-c", "exit 3"],
@@ -441,18 +553,18 @@ def test_caller_that_ignores_sigchld(wrapped: Path, tmp_path: Path) -> None:
     with contextlib.suppress(ProcessLookupError, ValueError):
         os.kill(int(done.stderr.split()[0]), signal.SIGKILL)
     assert done.returncode == 3, done.stderr
-    assert elapsed < 10, f"{elapsed:.1f} s: the bootloader waited for its sibling"
+    assert elapsed < 10, f"{elapsed:.1f} s: something waited for the sibling"
 
 
 def test_orphans_from_outside_pyinit_are_reaped(wrapped: Path, run: Callable[..., Frozen]) -> None:
     """What `docker exec` starts enters the PID namespace from outside, so it is no descendant
-    of pyinit: when its parent exits, its orphans go to PID 1, the bootloader. The patched
-    bootloader reaps any child while it waits for pyinit; the stock one only waits for pyinit,
-    and they stay zombies. The same for staticx's bootloader in the static build."""
+    of pyinit: when its parent exits, its orphans go to PID 1, which is pyinit itself, and
+    its loop reaps them as any other child."""
+    exec_shape_only(wrapped)
     frozen = run(wrapped, "--", "sleep", "30")
-    boot, pyinit = frozen.boot, frozen.pyinit
+    pyinit, workload = frozen.pyinit, frozen.workload
     entered = subprocess.run(
-        ["nsenter", "-t", str(boot), "--pid", "--mount", "sh", "-c", "sleep 1000 & sleep 1000 &"],
+        ["nsenter", "-t", str(pyinit), "--pid", "--mount", "sh", "-c", "sleep 1000 & sleep 1000 &"],
         stdout=subprocess.DEVNULL,  # not a pipe: the sleeps would hold it open to their end
         stderr=subprocess.DEVNULL,
         timeout=30,
@@ -460,25 +572,23 @@ def test_orphans_from_outside_pyinit_are_reaped(wrapped: Path, run: Callable[...
     assert entered.returncode == 0
 
     def orphans() -> list[int]:
-        return [pid for pid in children(boot) if pid != pyinit]
+        return [pid for pid in children(pyinit) if pid != workload]
 
     adopted = wait_for(
         lambda: len(orphans()) == 2 and orphans(), what="the exec session's orphans to reach PID 1"
     )
     for pid in adopted:  # they end while adopted: now who reaps them?
         os.kill(pid, signal.SIGKILL)
-    if has_patched_bootloader(wrapped):
-        wait_for(lambda: orphans() == [], what="the bootloader to reap them")
-    else:
-        wait_for(lambda: all(state(pid) == "Z" for pid in adopted), what="two zombies")
-    os.kill(boot, signal.SIGTERM)
+    wait_for(lambda: orphans() == [], what="pyinit to reap them")
+    os.kill(pyinit, signal.SIGTERM)
     assert frozen.wait() == 128 + signal.SIGTERM
 
 
 # --- signals --------------------------------------------------------------------------------
 
 #: Not forwarded verbatim: KILL and STOP cannot be caught; CHLD is about pyinit's own
-#: children; the bootloader leaves SIGTSTP alone; pyinit turns TTIN/TTOU into SIGSTOP.
+#: children; pyinit turns TSTP/TTIN/TTOU into SIGSTOP (session mode, as when pip-installed:
+#: test_sigtstp_stops_the_workload).
 NOT_VERBATIM = {
     signal.SIGKILL,
     signal.SIGSTOP,
@@ -498,25 +608,29 @@ def test_every_catchable_signal_reaches_the_workload(
         )
     frozen = run(wrapped, "--", *script(RECORDER))
     frozen.expect_line("ready")
-    boot = frozen.boot
+    pyinit = frozen.pyinit
     for signo in sorted(set(signal.valid_signals()) - NOT_VERBATIM):
-        os.kill(boot, signo)
+        os.kill(pyinit, signo)
         frozen.expect_line(f"got {int(signo)}")
     assert state(frozen.workload) != "T"
-    os.kill(boot, signal.SIGKILL)
+    os.kill(pyinit, signal.SIGKILL)
 
 
-def test_sigtstp_to_the_bootloader_is_dropped(
-    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
+def test_sigtstp_stops_the_workload(
+    wrapped: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
 ) -> None:
-    """The bootloader installs no handler for SIGTSTP, so the kernel drops it for PID 1."""
-    frozen = run(pid1, "--", *script(RECORDER))
+    """SIGTSTP to PID 1 reaches the workload, as SIGSTOP (a stop signal sent to a new
+    session's group would be discarded by the kernel). Before, the bootloader in front of
+    pyinit had no handler for it and the kernel dropped it."""
+    exec_shape_only(wrapped)
+    frozen = run(wrapped, "--", *script(RECORDER))
     frozen.expect_line("ready")
-    os.kill(frozen.boot, signal.SIGTSTP)
-    os.kill(frozen.boot, signal.SIGUSR1)  # a marker that comes after it
-    frozen.expect_line(f"got {int(signal.SIGUSR1)}")
-    assert f"got {int(signal.SIGTSTP)}" not in frozen.stdout
-    assert state(frozen.workload) != "T"
+    workload = frozen.workload
+    os.kill(frozen.pyinit, signal.SIGTSTP)
+    wait_for(lambda: state(workload) == "T", what="the workload to stop")
+    os.kill(frozen.pyinit, signal.SIGCONT)
+    frozen.expect_line(f"got {int(signal.SIGCONT)}")
+    os.kill(frozen.pyinit, signal.SIGKILL)
 
 
 def test_rewrite_term_to_int(
@@ -524,7 +638,7 @@ def test_rewrite_term_to_int(
 ) -> None:
     frozen = run(pid1, "-r", "TERM:INT", "--", *script(RECORDER))
     frozen.expect_line("ready")
-    os.kill(frozen.boot, signal.SIGTERM)
+    os.kill(frozen.pyinit, signal.SIGTERM)
     frozen.expect_line(f"got {int(signal.SIGINT)}")
     assert f"got {int(signal.SIGTERM)}" not in frozen.stdout
 
@@ -537,13 +651,21 @@ def _freeze(pid: int) -> None:
     wait_for(lambda: state(pid) == "T", what=f"pid {pid} to stop")
 
 
+def exec_done(pid: int) -> bool:
+    """Has the bootloader exec'd the unpacked program (whose environment holds the folder)?"""
+    try:
+        return b"_PYI_APPLICATION_HOME_DIR=" in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+
+
 @pytest.mark.timeout(120)
 def test_signal_while_the_bootloader_unpacks(wrapped: Path, run: Callable[..., Frozen]) -> None:
-    """Before its handlers are installed (while unpacking), the bootloader is a PID 1 with no
-    handler. The patched bootloader blocks every signal meanwhile: SIGTERM stays pending, is
-    forwarded once the handlers exist and ends the child before it runs anything: exit 143 at
-    once. With the stock one the kernel discards SIGTERM: the workload runs to its end. The same
-    for staticx's bootloader while it extracts (the static build)."""
+    """While it unpacks, the bootloader is a PID 1 with no handler. The patched bootloaders
+    block every signal from their start, through their exec, until pyinit takes them:
+    SIGTERM stays pending, pyinit forwards it as soon as the workload exists: exit 143 at
+    once. With the stock one the kernel discards SIGTERM: the workload runs to its end. The
+    same for staticx's bootloader while it extracts (the static build)."""
     patched = has_patched_bootloader(wrapped)
 
     def unpacking(boot: int) -> bool:
@@ -560,8 +682,8 @@ def test_signal_while_the_bootloader_unpacks(wrapped: Path, run: Callable[..., F
             )
             if stopped != "T":
                 return False  # it ran to its end between two looks
-            if has_signal(status(boot)["SigCgt"], signal.SIGTERM):
-                return False  # its handlers are installed already
+            if has_signal(status(boot)["SigCgt"], signal.SIGTERM) or exec_done(boot):
+                return False  # its handlers are installed already, or pyinit runs
             if not patched or has_signal(status(boot)["SigBlk"], signal.SIGTERM):
                 return True
             os.kill(boot, signal.SIGCONT)  # its first ms, before it blocks: a little later
@@ -597,37 +719,28 @@ def test_signal_while_the_bootloader_unpacks(wrapped: Path, run: Callable[..., F
 
 @pytest.mark.timeout(120)
 def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[..., Frozen]) -> None:
-    """The bootloader's child keeps every signal blocked from its fork until pyinit takes
-    over, and pyinit finds the caller's mask in _PYINIT_SIGMASK. So a signal forwarded before
-    pyinit's first line waits for pyinit, which forwards, rewrites or drops it as told: here
-    `-r USR1:0` drops it and the workload runs to its end. (Before, the child had no handler
-    yet and died of it: the container ended with 138, or 1 with the stock bootloader.)"""
+    """The bootloader execs pyinit with every signal still blocked, and pyinit finds the
+    caller's mask in _PYINIT_SIGMASK. So a signal that comes before pyinit's first line (the
+    interpreter's start-up, ~30 ms) waits for pyinit, which forwards, rewrites or drops it as
+    told: here `-r USR1:0` drops it and the workload runs to its end."""
     for _ in range(30):
         frozen = run(patched, "-r", "USR1:0", "--", "sh", "-c", "echo started; exit 7")
-        boot = frozen.catch(frozen._boot_started, what="the bootloader to start")
-        if boot is None:
+        pid = frozen.catch(frozen.execd, what="the bootloader's exec")
+        if pid is None:
             continue  # it ran to its end before the first look
-        # the bootloader's child, before or after its exec
-        child = frozen.catch(functools.partial(first_child, boot), what="the bootloader's child")
-        if child is None:
-            continue
-        _freeze(child)
+        _freeze(pid)
         # Before the interpreter is up (it installs its SIGINT handler before any of pyinit's
         # code runs): blocked now can only be the bootloader's doing, not pyinit's block_all.
-        if not has_signal(status(child)["SigCgt"], signal.SIGINT):
+        if not has_signal(status(pid)["SigCgt"], signal.SIGINT):
             break
-        os.kill(child, signal.SIGCONT)  # too late: try again
+        os.kill(pid, signal.SIGCONT)  # too late: try again
         frozen.wait()
     else:
-        pytest.skip("never caught the bootloader's child before its interpreter started")
-    assert has_signal(status(child)["SigBlk"], signal.SIGUSR1)  # blocked since the fork
-    wait_for(
-        lambda: has_signal(status(boot)["SigCgt"], signal.SIGUSR1),
-        what="the bootloader's forwarding handler",
-    )
-    os.kill(boot, signal.SIGUSR1)  # forwarded to the stopped child: pending there
-    wait_for(lambda: has_signal(status(child)["ShdPnd"], signal.SIGUSR1), what="forwarding")
-    os.kill(child, signal.SIGCONT)
+        pytest.skip("never caught pyinit before its interpreter started")
+    assert has_signal(status(pid)["SigBlk"], signal.SIGUSR1)  # blocked through the exec
+    os.kill(pid, signal.SIGUSR1)
+    wait_for(lambda: has_signal(status(pid)["ShdPnd"], signal.SIGUSR1), what="pending")
+    os.kill(pid, signal.SIGCONT)
     assert frozen.wait() == 7, frozen.stderr
     assert frozen.stdout == ["started"]
 
@@ -666,9 +779,9 @@ def test_workload_gets_the_callers_signal_mask(wrapped: Path, tmp_path: Path) ->
 def test_rss_while_supervising(pid1: Path, run: Callable[..., Frozen]) -> None:
     frozen = run(pid1, "--", "sleep", "30")
     frozen.workload  # noqa: B018 - supervising from here on
-    rss = [int(status(pid)["VmRSS"].split()[0]) for pid in (frozen.boot, frozen.pyinit)]
-    assert sum(rss) <= RSS_BUDGET_KB, f"bootloader + pyinit RSS: {rss} kB"
-    os.kill(frozen.boot, signal.SIGTERM)
+    rss = int(status(frozen.pyinit)["VmRSS"].split()[0])
+    assert rss <= RSS_BUDGET_KB, f"pyinit RSS: {rss} kB"
+    os.kill(frozen.pyinit, signal.SIGTERM)
     frozen.wait()
 
 
@@ -692,23 +805,11 @@ def test_onedir_build_is_pid1_itself(
     frozen = run(onedir, "--", *script(ORPHANS, "1"))
     frozen.expect_line("done")
     assert [line for line in frozen.stdout if line.startswith("orphan")] == ["orphan adopted by 1"]
-    boot = frozen.boot
-    assert status(boot)["NSpid"].split()[-1] == "1"
-    assert exe(boot) == str(ONEDIR)
-    os.kill(boot, signal.SIGTERM)
+    pyinit = frozen.pyinit
+    assert status(pyinit)["NSpid"].split()[-1] == "1"
+    assert exe(pyinit) == str(ONEDIR)
+    os.kill(pyinit, signal.SIGTERM)
     assert frozen.wait() == 0
-
-
-def test_static_pid1_exits_128_plus_n(run: Callable[..., Frozen]) -> None:
-    """Its child (PyInstaller's bootloader) dies of SIGKILL: staticx's bootloader, PID 1,
-    re-raises it, the kernel drops that, and ours exits 128+9 (the stock one: 2)."""
-    static = _variant(STATIC)
-    if not has_patched_bootloader(static):
-        pytest.skip("dist/pyinit-static has staticx's stock bootloader")
-    frozen = run(static, "--", "sleep", "30")
-    frozen.workload  # noqa: B018 - the chain is up: staticx, PyInstaller's bootloader, pyinit
-    os.kill(frozen.pyinit, signal.SIGKILL)
-    assert frozen.proc.wait(20) == 128 + signal.SIGKILL
 
 
 def test_stock_static_build_forwards_only_term_and_int(
@@ -722,7 +823,7 @@ def test_stock_static_build_forwards_only_term_and_int(
         pytest.skip("dist/pyinit-static has our patched staticx bootloader")
     frozen = run(static, "--", *script(RECORDER))
     frozen.expect_line("ready")
-    boot = frozen.boot
+    boot = frozen.pyinit
     for signo in (signal.SIGHUP, signal.SIGUSR1, signal.SIGINT, signal.SIGTERM):
         os.kill(boot, signo)
     frozen.expect_line(f"got {int(signal.SIGTERM)}")
@@ -738,8 +839,9 @@ def test_stock_static_build_forwards_only_term_and_int(
 def test_ctrl_c_reaches_the_workload_once(
     pid1: Path, script: Callable[..., list[str]], tmp_path: Path
 ) -> None:
-    """The terminal sends SIGINT to its foreground group. Were that the bootloader's group,
-    pyinit would get it twice (the terminal's, and the bootloader's forwarded copy)."""
+    """The terminal sends SIGINT to its foreground group. Were that pyinit's group too,
+    the workload would get it twice (the terminal's, and pyinit's forwarded copy)."""
+    exec_shape_only(pid1)
     import pty
 
     argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", str(pid1), "--"]
@@ -769,17 +871,16 @@ def test_ctrl_c_reaches_the_workload_once(
     threading.Thread(target=pump, daemon=True).start()
     try:
         wait_for(lambda: any(line.startswith("ready") for line in output), what="ready")
-        boot = wait_for(lambda: children(pid)[:1], what="the bootloader")[0]
-        pyinit = wait_for(lambda: children(boot)[:1], what="pyinit")[0]
+        pyinit = wait_for(lambda: children(pid)[:1], what="pyinit")[0]
         workload = wait_for(lambda: children(pyinit)[:1], what="the workload")[0]
         # pyinit made the workload's group the terminal's foreground group (it cannot
-        # hand over the terminal: the bootloader leads the session), so the terminal's
+        # hand over the terminal: unshare leads the session here), so the terminal's
         # Ctrl-C goes to the workload alone, and no forwarded copy follows it.
         stat = open(f"/proc/{workload}/stat").read().rsplit(")", 1)[1].split()
         assert stat[2] == stat[5] == str(workload)  # its own group is the foreground one
         os.write(master, b"\x03")  # Ctrl-C
         wait_for(lambda: f"got {int(signal.SIGINT)}" in output, what="Ctrl-C")
-        os.kill(boot, signal.SIGUSR1)  # a marker behind any second copy
+        os.kill(pyinit, signal.SIGUSR1)  # a marker behind any second copy
         wait_for(lambda: f"got {int(signal.SIGUSR1)}" in output, what="the marker")
         assert output.count(f"got {int(signal.SIGINT)}") == 1, output
     finally:
@@ -806,12 +907,22 @@ def patched(pid1: Path) -> Path:
     return pid1
 
 
-def test_nowhere_to_unpack_names_what_to_mount(patched: Path) -> None:
+@pytest.fixture(params=["onefile", "static"])
+def patched_single(request: pytest.FixtureRequest, pid1: Path) -> Path:
+    """dist/pyinit and dist/pyinit-static, each with our patched bootloader(s)."""
+    binary = pid1 if request.param == "onefile" else _variant(STATIC)
+    if not has_patched_bootloader(binary):
+        pytest.skip(f"{binary.relative_to(REPO)} has a stock bootloader")
+    return binary
+
+
+def test_nowhere_to_unpack_names_what_to_mount(patched_single: Path) -> None:
     """A read-only root with no tmpfs (`podman run --read-only --read-only-tmpfs=false`,
     Kubernetes readOnlyRootFilesystem without an emptyDir): one line saying what to mount,
-    exit 255, nothing run. A $TMPDIR that is itself read-only changes nothing."""
+    exit 255, nothing run. A $TMPDIR that is itself read-only changes nothing. The same
+    line and status from staticx's bootloader (stock: its own message, exit 2)."""
     done = run_with_tmp_mounts(
-        patched, dict.fromkeys(ALL_TMP, "ro"), "--", "echo", "ran", env={"TMPDIR": "/tmp"}
+        patched_single, dict.fromkeys(ALL_TMP, "ro"), "--", "echo", "ran", env={"TMPDIR": "/tmp"}
     )
     assert done.returncode == EXIT_NO_TMP, done.stderr
     assert done.stderr == NO_TMP_LINE + "\n"
@@ -829,38 +940,125 @@ def test_nowhere_to_unpack_names_what_to_mount(patched: Path) -> None:
     ids=["tmp-noexec", "tmpdir-noexec"],
 )
 def test_noexec_temp_dirs_are_skipped(
-    patched: Path, mounts: dict[str, str], env: dict[str, str], used: str
+    patched_single: Path, mounts: dict[str, str], env: dict[str, str], used: str
 ) -> None:
     """A noexec candidate (Docker's --tmpfs default, /dev/shm) would fail in the dynamic
-    loader; the patched bootloader skips it and unpacks into the next writable one."""
-    show = "ls -d /tmp/_MEI* /var/tmp/_MEI* 2>/dev/null; exit 3"
-    done = run_with_tmp_mounts(patched, mounts, "--", "sh", "-c", show, env=env)
+    loader; the patched bootloaders skip it and unpack into the next writable one."""
+    show = "ls -d /tmp/_MEI* /var/tmp/_MEI* /tmp/staticx-* /var/tmp/staticx-* 2>/dev/null; exit 3"
+    done = run_with_tmp_mounts(patched_single, mounts, "--", "sh", "-c", show, env=env)
     assert done.returncode == 3, done.stderr
-    unpacked = done.stdout.split()
-    assert len(unpacked) == 1 and unpacked[0].startswith(f"{used}/_MEI"), done.stdout
+    folders = done.stdout.split()
+    assert len(folders) == (2 if patched_single == STATIC else 1), done.stdout
+    assert all(folder.startswith(f"{used}/") for folder in folders), done.stdout
 
 
-@pytest.mark.parametrize(
-    ("as_pid1", "code"),
-    [(True, 128 + signal.SIGKILL), (False, -signal.SIGKILL)],
-    ids=["pid1", "not-pid1"],
-)
-def test_pyinit_death_by_signal_passes_through(
-    patched: Path, run: Callable[..., Frozen], as_pid1: bool, code: int
+#: Exits 0 on SIGTERM at once, takes SIGHUP in stride; says when it is ready.
+TERM_EXITS_0 = """
+import os, signal
+signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+signal.signal(signal.SIGHUP, lambda *_: None)
+print("ready", flush=True)
+while True:
+    signal.pause()
+"""
+
+
+@pytest.mark.timeout(300)
+def test_late_signal_after_the_workload_ends(
+    patched_single: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
 ) -> None:
-    """pyinit dies of signal N (SIGKILL: the only one it cannot block). As PID 1 the
-    bootloader's re-raise is dropped by the kernel, so it exits 128+N instead of 1, what a
-    container runtime reports for a PID 1 killed by N; elsewhere it still dies of N itself."""
-    frozen = run(patched, "--", "sleep", "30", pid1=as_pid1)
-    pyinit, workload = frozen.pyinit, frozen.workload
-    os.kill(pyinit, signal.SIGKILL)
+    """SIGTERM, then SIGHUP 2 ms later, to PID 1: the workload exits 0 on the TERM (and would
+    survive the HUP), and the HUP comes while pyinit is exiting. pyinit keeps every signal
+    blocked to its end, so the status is the workload's, every time. (staticx's bootloader
+    in front of pyinit had reset its handlers then: killed by the HUP, exit 129 in 5 of 5
+    runs, its folder left.)"""
+    workload = script(TERM_EXITS_0)
+    codes = []
+    for _ in range(50):
+        frozen = run(patched_single, "--", *workload)
+        frozen.expect_line("ready")
+        pyinit = frozen.pyinit
+        os.kill(pyinit, signal.SIGTERM)
+        time.sleep(0.002)  # the case under test: a second signal 2 ms after the first
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pyinit, signal.SIGHUP)
+        codes.append(frozen.wait())
+    assert codes == [0] * 50
+
+
+def test_pdeath_signal_ends_the_workload_when_the_parent_dies(single: Path, tmp_path: Path) -> None:
+    """-p TERM: pyinit is the caller's child (no bootloader in between), so when the caller
+    dies pyinit gets SIGTERM and forwards it: the workload ends."""
+    exec_shape_only(single)
+    parent = subprocess.Popen(
+        ["sh", "-c", f'"{single}" -p TERM -- sleep 77 & echo $!; wait'],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert parent.stdout is not None
+    pyinit = int(parent.stdout.readline())
+    sleep = wait_for(lambda: children(pyinit)[:1], what="the workload")[0]
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
     try:
-        assert frozen.proc.wait(20) == code
-    finally:  # outside a PID namespace nobody kills the orphaned workload (it holds our pipes)
-        try:
-            os.kill(workload, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        wait_for(lambda: state(sleep) in ("", "Z"), what="the workload to end")
+        wait_for(lambda: state(pyinit) in ("", "Z"), what="pyinit to exit")
+    finally:
+        for pid in (sleep, pyinit):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+#: Blocks every signal, then execs ARGV: what only our bootloaders leave pyinit with.
+ALL_BLOCKING_LAUNCHER = """
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def sigmask_vectors() -> list[tuple[str, set[int] | None]]:
+    from tests.test_unit import read_sigmask_vectors
+
+    return read_sigmask_vectors()
+
+
+@pytest.mark.parametrize("build", ["pip", "onefile", "static"])
+def test_handed_mask_follows_the_shared_vectors(build: str, tmp_path: Path) -> None:
+    """tests/sigmask-vectors.txt, through the bootloaders' C parser and pyinit's. Started with
+    every signal blocked (what a patched bootloader in front looks like) and a value in
+    _PYINIT_SIGMASK: a well-formed one becomes the workload's mask; a malformed one is
+    ignored (the workload keeps the mask pyinit started with: all), and pyinit says so at -v.
+    In the frozen builds the C rejects it first (replacing it with the real mask), so
+    pyinit never sees it: no log line."""
+    if build == "pip":
+        binary = [sys.executable, "-m", "pyinit"]
+    else:
+        path = BINARY if build == "onefile" else STATIC
+        if _skip_reason() or not path.exists() or not has_patched_bootloader(path):
+            pytest.skip(f"{path.relative_to(REPO)} is not built, stale, or has a stock bootloader")
+        binary = [str(path)]
+    show = "import re; print(re.search('SigBlk:.*', open('/proc/self/status').read())[0])"
+    everything = {s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)}
+    for value, expected in sigmask_vectors():
+        done = subprocess.run(
+            [sys.executable, "-c", ALL_BLOCKING_LAUNCHER, *binary, "-v", "--"]
+            + [sys.executable, "-c", show],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+            env={**os.environ, "TMPDIR": str(tmp_path), "_PYINIT_SIGMASK": value},
+        )
+        assert done.returncode == 0, (value, done.stderr)
+        bits = int(done.stdout.split()[1], 16)
+        got = {s for s in range(1, 65) if bits >> (s - 1) & 1}
+        logged = "ignoring a malformed _PYINIT_SIGMASK" in done.stderr
+        wanted = everything if expected is None else expected - {signal.SIGKILL, signal.SIGSTOP}
+        assert got == wanted, (value, done.stderr)
+        assert logged == (expected is None and build == "pip"), (value, done.stderr)
 
 
 def test_bootloader_needs_no_libz(patched: Path) -> None:
@@ -869,3 +1067,38 @@ def test_bootloader_needs_no_libz(patched: Path) -> None:
     done = subprocess.run(["ldd", str(patched)], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "libz" not in done.stdout, done.stdout
+
+
+# --- pyinit/frozen.py on its own (no binary needed) ------------------------------------------
+
+
+def test_remove_tree_never_follows_a_symlink(tmp_path: Path) -> None:
+    from pyinit.frozen import remove_tree
+
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep").touch()
+    folder = tmp_path / "_MEIfolder"
+    (folder / "a" / "b").mkdir(parents=True)
+    (folder / "a" / "b" / "file").touch()
+    (folder / "dir-link").symlink_to(target)
+    (folder / "file-link").symlink_to(target / "keep")
+    (tmp_path / "_MEIlink").symlink_to(target)
+    parent = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        remove_tree("_MEIfolder", parent)
+        remove_tree("_MEIlink", parent)  # a symlink itself: not opened, not removed
+    finally:
+        os.close(parent)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_MEIlink", "target"]
+    assert [p.name for p in target.iterdir()] == ["keep"]
+
+
+def test_sweep_candidates() -> None:
+    from pyinit.frozen import is_candidate
+
+    assert is_candidate("_MEI0000abcdXYZ123", 0, 0, is_dir=True)
+    assert is_candidate("staticx-AbC123", 1000, 1000, is_dir=True)
+    assert not is_candidate("_MEI0000abcdXYZ123", 1000, 0, is_dir=True)  # another uid
+    assert not is_candidate("_MEI0000abcdXYZ123", 0, 0, is_dir=False)  # a symlink or file
+    assert not is_candidate("pytest-of-root", 0, 0, is_dir=True)

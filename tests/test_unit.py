@@ -18,6 +18,7 @@ from pyinit.signals import (
     JOB_CONTROL,
     VALID,
     WAITED,
+    format_mask,
     parse_mask,
     parse_rewrite,
     parse_signal,
@@ -342,3 +343,31 @@ def test_fast_path_is_what_route_sends_on_unchanged_and_silently():
     assert routing.verbatim(config, INFO) == frozenset()  # every forward gets a line
     single = routing.verbatim(config_for("-c"), WARNING)
     assert single == FORWARDED - {signal.SIGHUP, signal.SIGCONT} - JOB_CONTROL
+
+
+def read_sigmask_vectors() -> list[tuple[str, set[int] | None]]:
+    """tests/sigmask-vectors.txt: (value, signals, or None for a malformed value)."""
+    import pathlib
+
+    vectors = []
+    path = pathlib.Path(__file__).with_name("sigmask-vectors.txt")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line:
+            continue
+        value, _, expected = line.rpartition("|")
+        if expected == "invalid":
+            vectors.append((value, None))
+            continue
+        signals: set[int] = set()
+        for part in expected.split(",") if expected != "-" else []:
+            low, _, high = part.partition("-")
+            signals.update(range(int(low), int(high or low) + 1))
+        vectors.append((value, signals))
+    return vectors
+
+
+@pytest.mark.parametrize(("value", "expected"), read_sigmask_vectors(), ids=repr)
+def test_parse_mask_follows_the_shared_vectors(value: str, expected: set[int] | None) -> None:
+    assert parse_mask(value) == expected
+    if expected is not None:
+        assert parse_mask(format_mask(expected)) == expected
