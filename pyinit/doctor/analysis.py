@@ -211,8 +211,9 @@ def _check_group(r: Report, procs: dict[int, Proc], desc: list[int], kids: list[
     if r.kind == "pyinit" and len(kids) == 1 and r.exe and exe(kids[0].pid) == r.exe:
         inner = kids[0]
         if classify(inner.name, r.exe, inner.cmdline) == "pyinit" and inner.cmdline == r.cmdline:
-            # The single-file build: PyInstaller's bootloader is PID 1 and hands each signal
-            # to its child, the same binary, which is pyinit proper.
+            # A single-file build made with PyInstaller's stock bootloader (scripts/build-binary's
+            # fallback): the bootloader stays PID 1 and hands each signal to its child, the
+            # same binary, which is pyinit proper. Ours execs instead (docs/FROZEN.md).
             who = "PID 1" if r.is_ns_init else f"pid {r.pid}"
             r.notes.append(
                 f"{who} is the bootloader of the single-file pyinit; pyinit itself is pid "
