@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pyinit import check, check_rules
+from pyinit import check
+from pyinit.check import core, dockerfile, rules, sh, stopsignal
 from tests.support import wait_for
 
 HERE = Path(__file__).parent
@@ -40,7 +41,7 @@ def expected(path: Path) -> set[tuple[int, str]]:
 
 
 def got(path: Path, context: str | None = None) -> set[tuple[int, str]]:
-    return {(d.line, d.code) for d in check.check_file(str(path), context)}
+    return {(d.line, d.code) for d in core.check_file(str(path), context)}
 
 
 CORPUS_FILES = sorted(CORPUS.glob("*.Dockerfile"))
@@ -50,7 +51,7 @@ def test_corpus_covers_every_rule():
     hits = set()
     for path in CORPUS_FILES:
         hits |= {code for _, code in expected(path)}
-    assert hits == set(check_rules.RULES)
+    assert hits == set(rules.RULES)
     assert len([p for p in CORPUS_FILES if not expected(p)]) >= 10  # near-misses
 
 
@@ -64,7 +65,7 @@ def test_context_option():
     # Its own folder has no scripts/: nothing to read, nothing found.
     assert got(dockerfile) == set()
     assert got(dockerfile, str(CORPUS)) == expected(dockerfile) == {(4, "PI004")}
-    message = check.check_file(str(dockerfile), str(CORPUS))[0].message
+    message = core.check_file(str(dockerfile), str(CORPUS))[0].message
     assert "noexec.sh:7" in message and "pyinit signals only the shell" in message
 
 
@@ -100,7 +101,7 @@ def test_column_and_shell_instruction(capsys):
 
 def test_heredoc_script_lines_point_into_the_dockerfile():
     path = CORPUS / "pi004-heredoc-script.Dockerfile"
-    (pi003, pi004) = check.check_file(str(path))
+    (pi003, pi004) = core.check_file(str(path))
     assert pi004.code == "PI004"
     # gunicorn is line 7 of the Dockerfile (line 4 of the heredoc body)
     assert f"entrypoint script {path}:7: last command `gunicorn app:wsgi`" in pi004.message
@@ -108,7 +109,7 @@ def test_heredoc_script_lines_point_into_the_dockerfile():
 
 def test_messages_name_the_init_and_the_problem():
     def message(name: str, code: str) -> str:
-        found = check.check_file(str(CORPUS / name))
+        found = core.check_file(str(CORPUS / name))
         return next(d.message for d in found if d.code == code)
 
     assert "under tini: tini signals only the shell" in message(
@@ -307,14 +308,14 @@ def test_ignore_comment_only_covers_the_next_instruction(tmp_path):
     ],
 )
 def test_judge_sh(script, kind, line):
-    verdict = check_rules.judge_sh(script)
+    verdict = sh.judge_sh(script)
     assert verdict.kind == kind
     if line:
         assert verdict.line == line
 
 
 def test_judge_sh_exec_targets():
-    verdict = check_rules.judge_sh('if a; then exec gosu u "$@"; else exec tini -- app; fi')
+    verdict = sh.judge_sh('if a; then exec gosu u "$@"; else exec tini -- app; fi')
     assert verdict.targets == [["gosu", "u", "$@"], ["tini", "--", "app"]]
 
 
@@ -325,14 +326,14 @@ def test_judge_sh_exec_targets():
      ("RTMIN+31", None), ("SIGFOO", None), ("", None), ("-1", None)],
 )  # fmt: skip
 def test_parse_signal(text, number):
-    assert check_rules.parse_signal(text) == number
+    assert stopsignal.parse_signal(text) == number
 
 
 # ---------------------------------------------------------------------------- parsing
 
 
 def test_heredoc_bodies_are_not_instructions():
-    stages, _ = check.parse_dockerfile((CORPUS / "syntax-heredoc.Dockerfile").read_text())
+    stages, _ = dockerfile.parse_dockerfile((CORPUS / "syntax-heredoc.Dockerfile").read_text())
     keywords = [(i.keyword, i.line) for i in stages[0].instructions]
     assert keywords == [("RUN", 3), ("RUN", 9), ("COPY", 13), ("CMD", 19)]
     run, conf, copy = (stages[0].instructions[i] for i in range(3))
@@ -345,7 +346,7 @@ def test_heredoc_bodies_are_not_instructions():
 
 
 def test_escape_directive():
-    stages, _ = check.parse_dockerfile((CORPUS / "syntax-escape-backtick.Dockerfile").read_text())
+    stages, _ = dockerfile.parse_dockerfile((CORPUS / "syntax-escape-backtick.Dockerfile").read_text())
     workdir, entrypoint, cmd = stages[0].instructions
     assert workdir.value == "C:\\app\\"  # a trailing backslash is not a continuation here
     assert json.loads(entrypoint.value) == ["C:\\app\\server.exe", "--port", "80"]
@@ -353,14 +354,14 @@ def test_escape_directive():
 
 
 def test_continuation_with_comment_keeps_first_line():
-    stages, _ = check.parse_dockerfile((CORPUS / "syntax-continuation.Dockerfile").read_text())
+    stages, _ = dockerfile.parse_dockerfile((CORPUS / "syntax-continuation.Dockerfile").read_text())
     entrypoint = stages[0].instructions[1]
     assert entrypoint.line == 7
     assert json.loads(entrypoint.value)[:3] == ["tini", "--", "pyinit"]
 
 
 def test_unterminated_heredoc_runs_to_the_end():
-    stages, _ = check.parse_dockerfile("FROM a\nRUN <<EOF\nCMD python x\n")
+    stages, _ = dockerfile.parse_dockerfile("FROM a\nRUN <<EOF\nCMD python x\n")
     assert [i.keyword for i in stages[0].instructions] == ["RUN"]
 
 
@@ -410,16 +411,20 @@ def test_stdin(capsys, monkeypatch):
 def test_several_files_and_ignore(capsys):
     paths = [str(CORPUS / n) for n in ("pi003-no-init.Dockerfile", "pi008-winch.Dockerfile")]
     code, out, _ = run_main(capsys, *paths)
-    assert code == 1
+    assert code == 0  # two warnings: below the default failure threshold (error)
     assert [line.split()[1] for line in out.splitlines()] == ["PI003", "PI008"]
-    assert run_main(capsys, "--ignore", "pi003", "--ignore=PI008", *paths)[:2] == (0, "")
-    assert run_main(capsys, "--ignore", "PI003,PI008", *paths)[0] == 0
+    assert run_main(capsys, "--failure-threshold", "warning", *paths)[0] == 1
+    assert run_main(capsys, "-t", "warning", "--ignore", "pi003", "--ignore=PI008", *paths)[:2] == (
+        0,
+        "",
+    )
+    assert run_main(capsys, "-t", "info", "--ignore", "PI003,PI008", *paths)[0] == 0
 
 
 def test_list_rules(capsys):
     code, out, _ = run_main(capsys, "--list-rules")
     assert code == 0
-    for rule in check_rules.RULES.values():
+    for rule in rules.RULES.values():
         assert f"{rule.code} {rule.name} ({rule.severity})" in out
 
 
@@ -513,7 +518,7 @@ def test_missing_parser_is_one_line(tmp_path):
 def test_import_is_light():
     code = (
         "import sys; import pyinit.check; "
-        "print(sorted(m for m in ('dockerfile_parse', 'pyinit.check_rules', 'json', 'argparse') "
+        "print(sorted(m for m in ('dockerfile_parse', 'pyinit.check.core', 'json', 'argparse') "
         "if m in sys.modules))"
     )
     out = subprocess.run(
@@ -530,7 +535,7 @@ def test_sh_c_text_from_cmd(tmp_path):
 
 
 def test_exec_form_run_has_no_heredoc():
-    stages, _ = check.parse_dockerfile('FROM a\nRUN ["sh", "-c", "cat <<EOF"]\nCMD ["x"]\n')
+    stages, _ = dockerfile.parse_dockerfile('FROM a\nRUN ["sh", "-c", "cat <<EOF"]\nCMD ["x"]\n')
     assert [i.keyword for i in stages[0].instructions] == ["RUN", "CMD"]
 
 
@@ -626,17 +631,17 @@ _PIECES = st.sampled_from(
 def test_never_crashes(text):
     stages = None
     try:
-        stages, args = check.parse_dockerfile(text)
-    except check.InputError:
+        stages, args = dockerfile.parse_dockerfile(text)
+    except dockerfile.InputError:
         return
-    found = check_rules.check_stages(stages, args, lambda _: ("x.sh", text))
-    assert all(d.code in check_rules.RULES and d.line >= 1 for d in found)
+    found = core.check_stages(stages, args, lambda _: ("x.sh", text))
+    assert all(d.code in rules.RULES and d.line >= 1 for d in found)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_judge_sh_never_crashes(text):
-    assert check_rules.judge_sh(text).kind in ("exec", "problem", "handled", "neutral", "unknown")
+    assert sh.judge_sh(text).kind in ("exec", "problem", "handled", "neutral", "unknown")
 
 
 def test_unreadable_entrypoint_with_init_in_cmd(tmp_path):
