@@ -346,7 +346,9 @@ def test_heredoc_bodies_are_not_instructions():
 
 
 def test_escape_directive():
-    stages, _ = dockerfile.parse_dockerfile((CORPUS / "syntax-escape-backtick.Dockerfile").read_text())
+    stages, _ = dockerfile.parse_dockerfile(
+        (CORPUS / "syntax-escape-backtick.Dockerfile").read_text()
+    )
     workdir, entrypoint, cmd = stages[0].instructions
     assert workdir.value == "C:\\app\\"  # a trailing backslash is not a continuation here
     assert json.loads(entrypoint.value) == ["C:\\app\\server.exe", "--port", "80"]
@@ -674,3 +676,135 @@ def test_target_build_stage(capsys):
     code, out, err = run_main(capsys, "--target", "nope", path)
     assert (code, out) == (2, "")
     assert err == f"pyinit check: {path}: no stage named 'nope' (FROM ... AS nope)\n"
+
+
+# ---------------------------------------------------------------------------- budget
+# Any input up to the 4 MiB size limit: at most 10 s of CPU and 300 MB of address space
+# (RLIMIT_AS, which bounds RSS too), in a process of its own, as a CI runner would run it.
+
+BUDGET_CPU = 10  # seconds
+BUDGET_AS = 300 * 1024 * 1024  # bytes
+MIB4 = 4 * 1024 * 1024 - 64
+
+
+def _limits() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (BUDGET_AS, BUDGET_AS))
+    resource.setrlimit(resource.RLIMIT_CPU, (BUDGET_CPU, BUDGET_CPU + 1))
+
+
+def run_limited(path: Path) -> tuple[int, str, float, float]:
+    """(exit status, stderr, CPU seconds, peak RSS in MB) of `pyinit check path`."""
+    import time
+
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyinit", "check", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limits,
+    )
+    stderr = proc.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"{path.name}: {cpu:.2f} s CPU, {time.monotonic() - started:.2f} s wall, "
+          f"{usage.ru_maxrss / 1024:.0f} MB RSS, exit {proc.returncode}")  # fmt: skip
+    return proc.returncode, stderr, cpu, usage.ru_maxrss / 1024
+
+
+def assert_within_budget(path: Path) -> None:
+    code, stderr, cpu, rss = run_limited(path)
+    assert code in (0, 1), (code, stderr[-300:])  # killed by SIGXCPU/SIGSEGV, or an error
+    assert stderr == "", stderr[-300:]
+    assert cpu < BUDGET_CPU and rss < BUDGET_AS / 1024 / 1024
+
+
+def arg_bomb(keyword: str = "ARG", lines: int = 40) -> str:
+    """Each line doubles the value: 40 lines would be 2**40 characters, expanded."""
+    head = "" if keyword == "ARG" else "FROM a\n"
+    body = [f"{keyword} A0=x"] + [f"{keyword} A{i}=${{A{i - 1}}}${{A{i - 1}}}" for i in
+                                  range(1, lines)]  # fmt: skip
+    tail = f"FROM debian:$A{lines - 1}\n" if keyword == "ARG" else f"WORKDIR /$A{lines - 1}\n"
+    return head + "\n".join(body) + "\n" + tail
+
+
+SHAPES = {
+    "arg-bomb": lambda: arg_bomb("ARG"),
+    "env-bomb": lambda: arg_bomb("ENV"),
+    "one-line-run": lambda: "FROM a\nRUN " + "x " * (MIB4 // 2) + "\n",
+    "continuation-lines": lambda: "FROM a\nRUN a \\\n" + "  b \\\n" * (MIB4 // 6 - 2) + "  c\n",
+    "deep-json": lambda: "FROM a\nCMD " + "[" * (MIB4 // 2) + "]" * (MIB4 // 2) + "\n",
+    "many-runs": lambda: "FROM a\n" + "RUN a\n" * (MIB4 // 6),
+    "stage-chain": lambda: "".join(
+        f"FROM s{i} AS s{i + 1}\nCOPY --from=s{i} /x /x\n" for i in range(MIB4 // 48)
+    ),
+    "growing-env": lambda: (
+        "FROM a\n" + "".join(f"ENV A{i}=$A{i - 1}x\n" for i in range(1, MIB4 // 18))
+    ),  # fmt: skip
+    "long-shell-cmd": lambda: "FROM a\nCMD " + "a && " * (MIB4 // 5) + "b\n",
+    "nested-braces": lambda: "FROM a\nCMD " + "{ " * 2000 + "b; " + "}" * 2000 + "\n",
+    "nested-subshells": lambda: "FROM a\nCMD " + "(" * (MIB4 // 2) + ")" * (MIB4 // 2) + "\n",
+    "heredoc-script": lambda: (
+        "FROM a\nCOPY <<EOF /e.sh\n#!/bin/sh\n"
+        + "a\n" * (MIB4 // 2 - 20)
+        + 'EOF\nENTRYPOINT ["/e.sh"]\n'
+    ),
+    "nested-substitutions": lambda: "FROM a\nCMD " + "$(" * 43000 + "b" + ")" * 43000 + "\n",
+    "nested-ifs": lambda: "FROM a\nCMD " + "if a; then " * 6000 + "b; " + "fi; " * 6000 + "\n",
+    "heredoc-markers": lambda: "FROM a\nRUN " + "<<A " * (MIB4 // 4) + "\n",
+    "pragma-lines": lambda: "FROM a\n" + "# pyinit-check ignore=PI003\n" * (MIB4 // 28),
+    "copy-flags": lambda: "FROM a\nCOPY " + "--a " * (MIB4 // 4) + "x y\n",
+    "exec-form-words": lambda: "FROM a\nCMD [" + '"a",' * (MIB4 // 4 - 1) + '"a"]\n',
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_budget(tmp_path, shape):
+    path = tmp_path / f"{shape}.Dockerfile"
+    path.write_text(SHAPES[shape]()[:MIB4])
+    assert_within_budget(path)
+
+
+def test_bomb_is_small_and_noted(tmp_path):
+    text = arg_bomb("ARG")
+    assert len(text.encode()) < 1024 and text.count("ARG ") == 40
+    path = tmp_path / "Dockerfile"
+    path.write_text(text)
+    (note,) = core.check_file(str(path))
+    assert note.code == "PI011" and note.severity == "info" and "8192" in note.message
+
+
+_BIG_PIECES = st.sampled_from(
+    ["FROM a\n", "FROM a AS b\n", "FROM b\n", "RUN x \\\n", "CMD ", "ENTRYPOINT ", "ENV A=$A$A\n",
+     "ARG B=${B}${B}\n", "COPY --from=b x y\n", "COPY <<EOF /e\n", "EOF\n", '["', '", ', "]",
+     "[", "{ ", "}", "(", ")", "sh -c ", "exec ", "a && ", "\\\n", "# c\n", "\n", " ", "$A",
+     "<<A ", "'", '"', "x"]
+)  # fmt: skip
+
+
+@pytest.mark.timeout(600)
+@settings(max_examples=8, deadline=None, database=None)
+@given(st.lists(st.tuples(_BIG_PIECES, st.integers(1, 400_000)), min_size=1, max_size=6))
+def test_budget_fuzz(tmp_path_factory, pieces):
+    text = "FROM a\n" + "".join(piece * count for piece, count in pieces)[:MIB4]
+    path = tmp_path_factory.mktemp("fuzz") / "Dockerfile"
+    path.write_text(text)
+    code, stderr, cpu, rss = run_limited(path)
+    if code == 2:  # an input error (no FROM, ...): one line, never a crash
+        assert stderr.count("\n") == 1 and "internal error" not in stderr, stderr[-300:]
+    else:
+        assert code in (0, 1) and stderr == "", (code, stderr[-300:])
+    assert cpu < BUDGET_CPU and rss < BUDGET_AS / 1024 / 1024
+
+
+def test_text_output_escapes_dockerfile_text(capsys, tmp_path):
+    folder = tmp_path / "evil\x1b]0;title\x07\nx"
+    folder.mkdir()
+    path = folder / "Dockerfile"
+    path.write_text('FROM a\nENTRYPOINT ["sh", "-c", "app \\u001b[2J\\u0007\\u202e; true"]\n')
+    code, out, _ = run_main(capsys, str(path))
+    assert code == 1 and "app \\x1b[2J\\x07\\u202e" in out and "evil\\x1b]0;title\\x07\\x0ax" in out
+    assert not any(ch != "\n" and not ch.isprintable() for ch in out)
+    assert out.count("\n") == 2  # PI003 and PI005, one line each

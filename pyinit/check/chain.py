@@ -16,7 +16,7 @@ from pyinit.check.dockerfile import Command, Instruction, command, string_list
 from pyinit.check.image import DEFAULT_PATH, Image, Reader, find_file
 from pyinit.check.programs import Init, init_of, interpreter, shell_of, strip_wrappers
 from pyinit.check.rules import Diagnostic
-from pyinit.check.sh import Verdict, judge_sh
+from pyinit.check.sh import MAX_SCRIPT, Verdict, judge_sh
 from pyinit.check.stopsignal import IGNORED_BY_DEFAULT, SIGKILL, SIGSTOP, SIGTERM
 from pyinit.signals import signal_name
 
@@ -127,6 +127,14 @@ class ChainChecker:
     def follow(self, text: str, args: list[str], init: Init | None, tail: bool, depth: int,
                shell: str) -> Verdict:  # fmt: skip
         """Judge the sh ``text``: follow the programs it execs, and note a missing init."""
+        if len(text) > MAX_SCRIPT:
+            self.report(
+                self.followed_instr or self.entry_instr,
+                "PI011",
+                f"a script or sh -c text of {len(text)} characters (over {MAX_SCRIPT}) is "
+                "not judged: how it ends is unknown",
+            )
+            return Verdict("unknown")
         verdict = judge_sh(text, self.stop)
         for target in verdict.targets if verdict.kind == "exec" else []:
             self.walk(target, args, init, tail, depth + 1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Callable
 
 from pyinit.check.expand import Expander
@@ -21,6 +22,10 @@ from pyinit.check.expand import Expander
 MAX_BYTES = 4 * 1024 * 1024  # what `pyinit check` reads of one file
 #: The longest exec form / python-literal we hand to a parser that builds nested objects.
 MAX_LITERAL = 64 * 1024
+MAX_HEREDOCS = 64  # heredocs of one instruction; BuildKit's own parser has no use for more
+
+
+_NO_CODES: frozenset[str] = frozenset()  # shared: an empty frozenset costs 216 bytes
 
 
 class InputError(Exception):
@@ -47,7 +52,7 @@ class Instruction:
         line: int,
         column: int = 1,
         heredocs: tuple[Heredoc, ...] = (),
-        ignore: frozenset[str] = frozenset(),
+        ignore: frozenset[str] = _NO_CODES,
     ) -> None:
         self.keyword = keyword  # upper case
         self.value = value  # continuation lines joined, comment lines dropped
@@ -76,11 +81,19 @@ _INSTRUCTION = re.compile(r"\s*(\S+)(?:\s+(.*))?$", re.S)
 _FROM = re.compile(r"(?:--\S+\s+)*(\S+)(?:\s+[aA][sS]\s+(\S+))?")
 
 
-def _lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one (a list of them would double a 4 MB file's memory)."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        if stop < 0:
+            stop = end
+        line = text[start:stop]
+        yield line[:-1] if line.endswith("\r") else line
+        start = stop + 1
+
+
+_KEYWORDS: dict[str, str] = {}  # one string per keyword, however many instructions
 
 
 def parse_dockerfile(
@@ -91,10 +104,12 @@ def parse_dockerfile(
     expander = expander or Expander()
     lines = _lines(text)
     escape = "\\"
-    number = 0
-    while number < len(lines):  # parser directives: only before anything else
-        match = _DIRECTIVE.match(lines[number])
+    number = 0  # 0-based number of the next line from ``lines``
+    pending: str | None = None  # a line read ahead
+    for line in lines:  # parser directives: only before anything else
+        match = _DIRECTIVE.match(line)
         if not match:
+            pending = line
             break
         if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
             escape = match.group(2)
@@ -103,59 +118,66 @@ def parse_dockerfile(
     stages: list[Stage] = []
     global_args: dict[str, str] = {}
     ignore: set[str] = set()
-    count = len(lines)
-    while number < count:
-        line = lines[number]
+    while True:
+        if pending is not None:
+            line, pending = pending, None
+        else:
+            line = next(lines, None)  # type: ignore[arg-type]
+            if line is None:
+                break
+        number += 1
         stripped = line.strip()
         if not stripped:
-            number += 1
             continue
         if stripped.startswith("#"):
             ignore |= pragma_codes(stripped[1:])
-            number += 1
             continue
         start = number
         pieces = [line]
         while _continues(pieces[-1], escape):
             pieces[-1] = pieces[-1].rstrip()[:-1]
-            number += 1
-            while number < count and (not lines[number].strip()
-                                      or lines[number].lstrip().startswith("#")):  # fmt: skip
-                number += 1  # comment and blank lines inside a continuation are dropped
-            if number >= count:
+            following = None
+            for following in lines:
+                number += 1
+                if following.strip() and not following.lstrip().startswith("#"):
+                    break  # comment and blank lines inside a continuation are dropped
+                following = None
+            if following is None:
                 break
-            pieces.append(lines[number])
-        number += 1
+            pieces.append(following)
         joined = "".join(pieces)
         match = _INSTRUCTION.match(joined)
         keyword = match.group(1).upper() if match else ""
+        keyword = _KEYWORDS.setdefault(keyword, keyword)
         value = (match.group(2) or "").strip() if match else ""
         column = len(line) - len(line.lstrip()) + 1
         heredocs: list[Heredoc] = []
         if keyword in ("RUN", "COPY", "ADD") and not value.startswith("[") and "<<" in value:
             for name, strip in heredoc_markers(value):
-                first = number
+                first = number + 1
                 body: list[str] = []
-                while number < count:
-                    body_line = lines[number].lstrip("\t") if strip else lines[number]
+                for body_line in lines:
                     number += 1
+                    if strip:
+                        body_line = body_line.lstrip("\t")
                     if body_line == name:
                         break
                     body.append(body_line)
-                heredocs.append(Heredoc(name, "\n".join(body) + "\n", first + 1))
+                heredocs.append(Heredoc(name, "\n".join(body) + "\n", first))
         instr = Instruction(
-            keyword, value, start + 1, column, tuple(heredocs),
-            frozenset(ignore) if ignore else frozenset(),
+            keyword, value, start, column, tuple(heredocs) if heredocs else (),
+            frozenset(ignore) if ignore else _NO_CODES,
         )  # fmt: skip
-        ignore = set()
+        if ignore:
+            ignore = set()
         if keyword == "FROM":
-            expanded = expander.expand(value, start + 1, global_args, None)
+            expanded = expander.expand(value, start, global_args, None)
             found = _FROM.match(expanded.strip())
             base, name = (found.group(1), found.group(2)) if found else (expanded, None)
-            stages.append(Stage(base, name, [], start + 1))
+            stages.append(Stage(base, name, [], start))
         elif not stages:
             if keyword == "ARG":
-                global_args.update(expander.key_values(value, start + 1, global_args, None, True))
+                global_args.update(expander.key_values(value, start, global_args, None, True))
         else:
             stages[-1].instructions.append(instr)
     if not stages:
@@ -204,6 +226,8 @@ def heredoc_markers(value: str) -> list[tuple[str, bool]]:
     for match in _HEREDOC_SCAN.finditer(value):
         if match.group(3):
             markers.append((match.group(3), match.group(1) == "-"))
+            if len(markers) >= MAX_HEREDOCS:
+                break
     return markers
 
 

@@ -68,12 +68,15 @@ class Resolver:
 
     def index_of(self, name: str, before: int) -> int | None:
         """The earlier stage called ``name`` (or numbered, as COPY --from=0 allows)."""
+        if not self.names:
+            for index, stage in enumerate(self.stages):
+                if stage.name:
+                    self.names.setdefault(stage.name.lower(), index)
         name = name.lower()
-        for index in range(before - 1, -1, -1):
-            stage_name = self.stages[index].name
-            if (stage_name and stage_name.lower() == name) or name == str(index):
-                return index
-        return None
+        index = self.names.get(name)
+        if index is None and name.isascii() and name.isdigit():
+            index = int(name)
+        return index if index is not None and index < before else None
 
     def build(self, index: int) -> Image:
         chain = [index]

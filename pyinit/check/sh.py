@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 SIGTERM = parse_signal("TERM")
+MAX_SCRIPT = 128 * 1024  # characters of one script judged (its syntax tree costs ~70x that)
 MAX_DEPTH = 150  # nested statements judged; Python's own limit is 1000 frames
 
 
@@ -66,6 +67,13 @@ def _word(node: Node) -> str:
     return words[0] if len(words) == 1 else _text(node)
 
 
+def _is_trap(command: Node) -> bool:
+    # By the name's size first: reading every command's text would be quadratic in
+    # nested $( ) (each command holds all the ones inside it).
+    name = command.child_by_field_name("name")
+    return name is not None and name.end_byte - name.start_byte <= 6 and _word(name) == "trap"
+
+
 def _statements(node: Node, after: str | None = None) -> list[tuple[Node, bool]]:
     """The statements in ``node`` (after its token ``after``), each with "ends with &"."""
     found: list[tuple[Node, bool]] = []
@@ -103,7 +111,7 @@ class _Judge:
                 name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
                 if name is not None and body is not None:
                     self.funcs[_text(name)] = body
-            elif node.type == "command" and self.words(node)[:1] == ["trap"]:
+            elif node.type == "command" and _is_trap(node):
                 specs = {word.upper().removeprefix("SIG") for word in self.words(node)[2:]}
                 self.traps = self.traps or bool(specs & stop_words)
 
