@@ -64,7 +64,7 @@ def test_context_option():
     dockerfile = CORPUS / "other-context" / "Dockerfile"
     # Its own folder has no scripts/: nothing to read, nothing found.
     assert got(dockerfile) == set()
-    assert got(dockerfile, str(CORPUS)) == expected(dockerfile) == {(4, "PI004")}
+    assert got(dockerfile, str(CORPUS)) == expected(dockerfile) == {(5, "PI004")}
     message = core.check_file(str(dockerfile), str(CORPUS))[0].message
     assert "noexec.sh:7" in message and "pyinit signals only the shell" in message
 
@@ -96,7 +96,7 @@ def test_column_and_shell_instruction(capsys):
     code, out, _ = run_main(capsys, path)
     assert code == 1
     assert out.startswith(f"{path}:4:3: PI001 shell-form ENTRYPOINT: /bin/bash becomes PID 1")
-    assert 'use exec form ["..."]' in out  # `cd /srv && ./server` has no plain exec form
+    assert "start the last command with exec: `exec ./server`" in out  # no plain exec form
 
 
 def test_heredoc_script_lines_point_into_the_dockerfile():
@@ -122,7 +122,7 @@ def test_messages_name_the_init_and_the_problem():
     assert "runs in a pipeline" in message("pi005-under-tini.Dockerfile", "PI005")
     text = message("pi004-via-sh.Dockerfile", "PI004")
     assert "background.sh:4: last command `wait` waits for a background job" in text
-    assert "drops SIGINT, the stop signal (STOPSIGNAL at line 2)" in message(
+    assert "drops SIGINT, the stop signal (STOPSIGNAL at line 3)" in message(
         "pi009-rewrite-drops.Dockerfile", "PI009"
     )
     assert "no STOPSIGNAL, so SIGTERM" in message("pi009-dumb-init.Dockerfile", "PI009")
@@ -135,13 +135,15 @@ def test_messages_name_the_init_and_the_problem():
 
 
 def lint(tmp_path: Path, text: str, **files: str) -> set[tuple[int, str]]:
+    """The findings but PI012: these bases (FROM a) are no real images, and whether they
+    ship the init is PI012's own tests' business."""
     for name, content in files.items():
         target = tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(text)
-    return got(dockerfile)
+    return {(line, code) for line, code in got(dockerfile) if code != "PI012"}
 
 
 @pytest.mark.parametrize(
@@ -357,8 +359,8 @@ def test_escape_directive():
 
 def test_continuation_with_comment_keeps_first_line():
     stages, _ = dockerfile.parse_dockerfile((CORPUS / "syntax-continuation.Dockerfile").read_text())
-    entrypoint = stages[0].instructions[1]
-    assert entrypoint.line == 7
+    entrypoint = stages[0].instructions[2]
+    assert entrypoint.line == 8
     assert json.loads(entrypoint.value)[:3] == ["tini", "--", "pyinit"]
 
 

@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from typing import TYPE_CHECKING
 
 from pyinit.check.dockerfile import Command, Instruction, command, string_list
 from pyinit.check.image import DEFAULT_PATH, Image, Reader, find_file
-from pyinit.check.programs import Init, init_of, interpreter, shell_of, strip_wrappers
+from pyinit.check.programs import (
+    INIT_PACKAGES,
+    Init,
+    bare_base,
+    init_of,
+    interpreter,
+    script_runner,
+    shell_of,
+    strip_wrappers,
+    user_switch,
+)
 from pyinit.check.rules import Diagnostic
 from pyinit.check.sh import MAX_SCRIPT, Verdict, judge_sh
 from pyinit.check.stopsignal import IGNORED_BY_DEFAULT, SIGKILL, SIGSTOP, SIGTERM
@@ -33,20 +44,34 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _suggest(text: str) -> str:
-    """Exec form for a shell-form text when it is a plain command, else ``["..."]``."""
+_VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+=?][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)")
+_SHELL_SYNTAX = "$`;&|<>(){}*?~\\\n"
+
+
+def _fix(text: str, keyword: str, verdict: Verdict | None = None) -> str:
+    """How to write a shell-form ENTRYPOINT/CMD so that the app is PID 1 (or the init's
+    child): exec form for a plain command; ``exec`` in shell form when it uses variables
+    (exec form does not expand them); else exec the last command."""
     import shlex
 
     body = text.strip()
     if body.startswith("exec "):
         body = body[5:]
-    if any(c in body for c in "$`;&|<>(){}*?~\\") or "\n" in body:
-        return '["..."]'
-    try:
-        words = shlex.split(body)
-    except ValueError:
-        return '["..."]'
-    return _exec_form(words) if words else '["..."]'
+    if not any(c in body for c in _SHELL_SYNTAX):
+        try:
+            words = shlex.split(body)
+        except ValueError:
+            words = []
+        if words:
+            return f"use exec form {_exec_form(words)}"
+    if "$" in body and not any(c in _VARIABLE.sub("", body) for c in _SHELL_SYNTAX):
+        return (
+            "keep the shell form, for its variables, and start it with exec: "
+            f"{keyword} exec {_short(body, 60)}"
+        )
+    if verdict is not None and verdict.text and not verdict.reason:
+        return f"start the last command with exec: `exec {_short(verdict.text, 40)}`"
+    return "start the last command with exec, or use exec form"
 
 
 class ChainChecker:
@@ -65,10 +90,13 @@ class ChainChecker:
         # The ENTRYPOINT or CMD whose command is being followed: PI004, PI005, PI013, PI014.
         self.followed_instr: Instruction | None = None
         self.seen_scripts: set[str] = set()
+        self.installs: str | None = None  # every RUN's text, for PI012
 
-    def report(self, instr: Instruction | None, code: str, message: str) -> None:
+    def report(self, instr: Instruction | None, code: str, message: str,
+               severity: str = "") -> None:  # fmt: skip
         if instr is not None:
-            self.out.append((instr, Diagnostic(instr.line, instr.column, code, message)))
+            diagnostic = Diagnostic(instr.line, instr.column, code, message, severity)
+            self.out.append((instr, diagnostic))
 
     # -- the chain from PID 1 to the app
 
@@ -121,7 +149,7 @@ class ChainChecker:
             self.report(
                 cmd.instr,
                 code,
-                f"shell-form {keyword}: {what}; use exec form {_suggest(cmd.text)}{ignored}",
+                f"shell-form {keyword}: {what}; {_fix(cmd.text, keyword, verdict)}{ignored}",
             )
 
     def follow(self, text: str, args: list[str], init: Init | None, tail: bool, depth: int,
@@ -207,6 +235,7 @@ class ChainChecker:
         found = init_of(argv, self.image.env)
         if found is not None:
             self.rewrites(found)
+            self.installed(argv, found)
             outer = init or found  # an init under an init: the outer one gets the signal
             if found.child:
                 self.walk(found.child, [], outer, tail, depth + 1)
@@ -223,6 +252,7 @@ class ChainChecker:
             return
         if self.script(argv[0], argv[1:], init, tail, None, depth):
             return
+        self.launchers(argv, init)
         cmd = self.cmd
         cmd_init = tail and cmd and cmd.exec_form and cmd.argv and init_of(cmd.argv, {})
         if init is None and not cmd_init:  # (a script we cannot read may exec an init in CMD)
@@ -232,7 +262,7 @@ class ChainChecker:
                 cmd.instr,
                 "PI002",
                 f"shell-form CMD is passed to {posixpath.basename(argv[0])} as the arguments "
-                f"{self.image.shell[0]} -c '...'; use exec form {_suggest(cmd.text)}",
+                f"{self.image.shell[0]} -c '...'; {_fix(cmd.text, 'CMD')}",
             )
 
     def sh_c(self, name: str, text: str, args: list[str], init: Init | None, depth: int) -> None:
@@ -300,6 +330,69 @@ class ChainChecker:
                 if found is not None:
                     return found[0], found[1], 0
         return None
+
+    def launchers(self, argv: list[str], init: Init | None) -> None:
+        """PI013 (su -c, sudo, runuser) and PI014 (npm start) as the program run."""
+        parent = "PID 1" if init is None else init.name
+        switch = user_switch(argv)
+        if switch is not None:
+            detail = (
+                "on SIGTERM it signals the app's shell and SIGKILLs it 2 s later"
+                if switch != "sudo"
+                else "it relays only the signals it catches and reaps no orphans"
+            )
+            self.report(
+                self.followed_instr,
+                "PI013",
+                f"`{switch}` stays between {parent} and the app as its parent: {detail}; "
+                'use gosu, su-exec or setpriv, which exec (["gosu", "app", ...])',
+            )
+        runner = script_runner(argv)
+        if runner is not None:
+            self.report(
+                self.followed_instr,
+                "PI014",
+                f"`{runner}` as the app: {runner.split()[0]} runs the package.json script "
+                f"through `sh -c` as its child, so node may never see {signal_name(self.stop)} "
+                f'and is SIGKILLed; run node directly (e.g. ["node", "server.js"])',
+            )
+
+    def installed(self, argv: list[str], init: Init) -> None:
+        """PI012: the init must be in the image: COPY/ADD, a RUN that installs it, or the
+        base image (which we cannot see into: unless it is a known bare one, a warning)."""
+        packages = INIT_PACKAGES.get(init.name)
+        program = argv[0]
+        if packages is None or program in ("/dev/init", "docker-init"):
+            return  # `docker run --init` puts tini there
+        if "/" in program:
+            candidates = [posixpath.normpath(posixpath.join(self.image.workdir, program))]
+        else:
+            path = self.image.env.get("PATH", DEFAULT_PATH)
+            candidates = [posixpath.join(d, program) for d in path.split(":") if d]
+        if any(find_file(self.image, candidate) for candidate in candidates):
+            return
+        if self.installs is None:
+            texts = [r.value for r in self.image.runs]
+            texts += [h.body for r in self.image.runs for h in r.heredocs]
+            self.installs = "\n".join(texts)
+        words = "|".join(re.escape(p) for p in packages)
+        if re.search(rf"(?<![\w.-])(?:{words})(?![\w-])", self.installs):
+            return
+        base = self.image.bases[0] if self.image.bases else "scratch"
+        if init.name in base.lower():
+            return  # krallin/ubuntu-tini and the like
+        known = bare_base(base)
+        self.report(
+            self.followed_instr or self.entry_instr,
+            "PI012",
+            f"{posixpath.basename(program)} is run but never installed: no COPY/ADD puts "
+            f"it in the image and no RUN installs {packages[0]}"
+            + ("" if known else f", and the base image {base} may not have it")
+            + f"; install it (apt-get install {packages[0]}, apk add {packages[0]}"
+            + (", pip install pyinit" if init.name == "pyinit" else "")
+            + ") or use `docker run --init`",
+            "error" if known else "warning",
+        )
 
     def rewrites(self, init: Init) -> None:
         stop = signal_name(self.stop)

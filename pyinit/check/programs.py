@@ -145,3 +145,77 @@ def interpreter(text: str) -> list[str] | None:
     if words and posixpath.basename(words[0]) == "env":
         words = [w for w in words[1:] if not w.startswith("-") and not is_assignment(w)]
     return words or None
+
+
+# ---------------------------------------------------------------------------- launchers
+
+#: Programs that switch user and stay as the app's parent (they fork, then wait).
+USER_SWITCHERS = {"su", "runuser", "sudo"}
+#: Package managers whose run-script puts `sh -c` and themselves between PID 1 and node.
+SCRIPT_RUNNERS = {"npm": {"start", "run", "run-script", "restart"},
+                  "yarn": {"start", "run", "dev", "serve"},
+                  "pnpm": {"start", "run", "run-script", "dev", "serve"}}  # fmt: skip
+
+
+def user_switch(argv: list[str]) -> str | None:
+    """``su app -c CMD``, ``runuser -u app -- CMD``, ``sudo -u app CMD``: the program's
+    name; None for anything else (``su`` without a command is a login shell)."""
+    base = posixpath.basename(argv[0]) if argv else ""
+    if base not in USER_SWITCHERS:
+        return None
+    args = argv[1:]
+    if base == "sudo":
+        return base if any(not a.startswith("-") for a in args) else None
+    for arg in args:
+        if arg in ("-c", "--command", "--") or arg.startswith("--command="):
+            return base
+        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
+            return base
+    return None
+
+
+def script_runner(argv: list[str]) -> str | None:
+    """``npm start``, ``npm run web``, ``yarn start``, ``pnpm start``: the words as text."""
+    if len(argv) < 2:
+        return None
+    base = posixpath.basename(argv[0])
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    if base in SCRIPT_RUNNERS and words and words[0] in SCRIPT_RUNNERS[base]:
+        return " ".join([base, *words[:2]] if words[0].startswith("run") else [base, words[0]])
+    return None
+
+
+# ---------------------------------------------------------------------------- installs
+
+#: Inits an image has to install itself, and the package names that install them.
+INIT_PACKAGES = {
+    "tini": ("tini", "tini-static"),
+    "dumb-init": ("dumb-init", "dumb_init"),
+    "catatonit": ("catatonit",),
+    "pyinit": ("pyinit", "pyinit-pid1"),
+}
+#: Official and distroless bases that ship none of them (the base's own path).
+BARE_BASES = {"python", "node", "debian", "ubuntu", "alpine", "golang", "openjdk",
+              "eclipse-temurin", "amazoncorretto", "nginx", "httpd", "busybox", "scratch",
+              "fedora", "centos", "rockylinux", "almalinux", "ruby", "php", "rust",
+              "buildpack-deps", "maven", "gradle", "sapmachine", "haproxy", "redis",
+              "postgres", "caddy", "tomcat", "perl", "erlang", "elixir"}  # fmt: skip
+
+
+def base_path(image: str) -> str:
+    """``docker.io/library/python:3.12-slim@sha256:..`` -> ``python``."""
+    name = image.split("@", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts[:1] == ["library"]:
+        parts = parts[1:]
+    path = "/".join(parts)
+    return path.rsplit(":", 1)[0] if ":" in path.rsplit("/", 1)[-1] else path
+
+
+def bare_base(image: str) -> bool:
+    """Whether the base is known to ship no init (else it may: we cannot look inside)."""
+    path = base_path(image).lower()
+    first = path.split("/", 1)[0]
+    return path in BARE_BASES or first == "distroless" or first.startswith("ubi")
