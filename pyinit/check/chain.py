@@ -48,6 +48,18 @@ _VARIABLE = re.compile(r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+=?][^}]*)?\}|[A-Za
 _SHELL_SYNTAX = "$`;&|<>(){}*?~\\\n"
 
 
+def _plain_words(text: str) -> list[str]:
+    import shlex
+
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return []
+    while words and "=" in words[0] and words[0].split("=", 1)[0].isidentifier():
+        words.pop(0)  # VAR=value before the command
+    return strip_wrappers(words)
+
+
 def _fix(text: str, keyword: str, verdict: Verdict | None = None) -> str:
     """How to write a shell-form ENTRYPOINT/CMD so that the app is PID 1 (or the init's
     child): exec form for a plain command; ``exec`` in shell form when it uses variables
@@ -166,6 +178,8 @@ class ChainChecker:
         verdict = judge_sh(text, self.stop)
         for target in verdict.targets if verdict.kind == "exec" else []:
             self.walk(target, args, init, tail, depth + 1)
+        if verdict.kind == "problem" and verdict.text and not verdict.reason:
+            self.launchers(_plain_words(verdict.text), init)  # `npm start` in shell form
         if init is None and verdict.kind in ("problem", "handled"):
             self.no_init(shell)
         return verdict

@@ -173,7 +173,10 @@ class Resolver:
                     path = posixpath.join(dest, doc.name) if many else dest
                     image.files.append(File(path, False, content=doc.body, offset=doc.line - 1))
                 continue
-            if "://" in source or source.startswith("git@"):
+            if "://" in source or source.startswith("git@"):  # ADD URL: a file, unseen
+                name = posixpath.basename(source.split("?", 1)[0].rstrip("/"))
+                path = posixpath.join(dest, name) if many else dest
+                image.files.append(File(path, False, stage=source))
                 continue
             if "from" in flags:
                 path = posixpath.join(dest, posixpath.basename(source)) if many else dest
