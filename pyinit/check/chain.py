@@ -196,7 +196,9 @@ class ChainChecker:
             f"no init: {posixpath.basename(program)} is PID 1, so signals it has no handler "
             "for are dropped and orphaned zombies are never reaped; use "
             'ENTRYPOINT ["pyinit", "--", ...] (or tini, dumb-init), or run with '
-            "`docker run --init`",
+            "`docker run --init`. Fine without: an app that handles SIGTERM itself and "
+            "starts no children (`docker stop` returns at once, not after its timeout); "
+            "then say so with # pyinit-check ignore=PI003",
         )
 
     def middle(self, init: Init | None) -> str:
