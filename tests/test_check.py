@@ -892,7 +892,9 @@ def test_sarif_clean_is_a_valid_log(capsys):
 
 def test_github_annotations(capsys, tmp_path):
     path = tmp_path / "Docker,file"
-    path.write_text('FROM a\nENTRYPOINT ["sh", "-c", "app 50% \\u001b[2J; true"]\nSTOPSIGNAL WINCH\n')
+    path.write_text(
+        'FROM a\nENTRYPOINT ["sh", "-c", "app 50% \\u001b[2J; true"]\nSTOPSIGNAL WINCH\n'
+    )
     code, out, _ = run_main(capsys, "--format", "github", str(path))
     assert code == 1
     lines = out.splitlines()
@@ -961,7 +963,7 @@ def test_config_own_file(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "dev").mkdir()
     for folder in (tmp_path, tmp_path / "dev"):
-        (folder / "Dockerfile").write_text("FROM a\nSTOPSIGNAL WINCH\nCMD [\"app\"]\n")
+        (folder / "Dockerfile").write_text('FROM a\nSTOPSIGNAL WINCH\nCMD ["app"]\n')
     # Two warnings (PI003, PI008): fail from warning up, but PI008 is ignored everywhere
     # and dev/ does not fail at all.
     write_config(tmp_path, ".pyinit-check.toml", """\
@@ -987,7 +989,7 @@ severity = { PI003 = "info" }
 
 def test_config_pyproject(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "Dockerfile").write_text("FROM a\nSTOPSIGNAL WINCH\nCMD [\"app\"]\n")
+    (tmp_path / "Dockerfile").write_text('FROM a\nSTOPSIGNAL WINCH\nCMD ["app"]\n')
     write_config(tmp_path, "pyproject.toml", '[project]\nname = "x"\n')
     assert run_main(capsys, "-t", "warning", "Dockerfile")[0] == 1  # no table: defaults
     write_config(tmp_path, "pyproject.toml", '[tool.pyinit.check]\nignore = ["PI003", "pi008"]\n')
@@ -1021,3 +1023,42 @@ def test_config_option(capsys, tmp_path):
     assert run_main(capsys, "-t", "warning", "--config", str(config), path) == (0, "", "")
     code, _, err = run_main(capsys, "--config", str(tmp_path / "missing.toml"), path)
     assert code == 2 and "missing.toml: cannot read" in err
+
+
+# ---------------------------------------------------------------------------- pre-commit
+
+
+@pytest.mark.timeout(900)
+def test_pre_commit_try_repo(tmp_path):
+    """The real pre-commit installs the hook from this repository (PyPI for its
+    dependencies only) and runs it on a project's Dockerfiles."""
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    assert pre_commit.exists(), "pre-commit is missing: pip install -e '.[test]'"
+    project = tmp_path / "project"
+    (project / "ok").mkdir(parents=True)
+    (project / "ok" / "Dockerfile").write_text((CORPUS / "clean.Dockerfile").read_text())
+    (project / "web.Dockerfile").write_text("FROM python:3.12-slim\nCMD python app.py\n")
+    (project / "README").write_text("CMD python app.py\n")  # not a Dockerfile: not checked
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        GIT_AUTHOR_NAME="pyinit", GIT_AUTHOR_EMAIL="dev@pyinit.invalid",
+        GIT_COMMITTER_NAME="pyinit", GIT_COMMITTER_EMAIL="dev@pyinit.invalid",
+    )  # fmt: skip
+    for argv in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *argv], cwd=project, check=True, env=env, timeout=30)
+
+    def try_repo(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(pre_commit), "try-repo", str(HERE.parent), "pyinit-check", *argv],
+            cwd=project, env=env, capture_output=True, text=True, timeout=800,
+        )  # fmt: skip
+
+    clean = try_repo("--files", "ok/Dockerfile", "README")
+    assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
+    assert re.search(r"pyinit check\.+Passed", clean.stdout)
+    planted = try_repo("--all-files")
+    assert planted.returncode == 1, planted.stdout[-2000:] + planted.stderr[-2000:]
+    assert re.search(r"pyinit check\.+Failed", planted.stdout)
+    assert "web.Dockerfile:2:1: PI002 shell-form CMD" in planted.stdout
+    assert "README" not in planted.stdout.split("Failed", 1)[1]
