@@ -114,9 +114,9 @@ def test_compiler_form(capsys):
     code, out, err = run_main(capsys, path)
     assert code == 1 and err == ""
     assert out.splitlines() == [
-        f"{path}:5:1: PI001 shell-form ENTRYPOINT: /bin/sh becomes PID 1 and never forwards "
+        f"{path}:5:1: PI001 error: shell-form ENTRYPOINT: /bin/sh becomes PID 1 and never forwards "
         'SIGTERM; use exec form ["python", "app.py", "--port", "8000"] (and CMD is ignored)',
-        f"{path}:5:1: PI003 no init: sh is PID 1, so signals it has no handler for are "
+        f"{path}:5:1: PI003 warning: no init: sh is PID 1, so signals it has no handler for are "
         'dropped and orphaned zombies are never reaped; use ENTRYPOINT ["pyinit", "--", ...] '
         "(or tini, dumb-init), or run with `docker run --init`. Fine without: an app that "
         "handles SIGTERM itself and starts no children (`docker stop` returns at once, not "
@@ -128,7 +128,7 @@ def test_column_and_shell_instruction(capsys):
     path = str(CORPUS / "pi001-bash-shell.Dockerfile")
     code, out, _ = run_main(capsys, path)
     assert code == 1
-    assert out.startswith(f"{path}:4:3: PI001 shell-form ENTRYPOINT: /bin/bash becomes PID 1")
+    assert out.startswith(f"{path}:4:3: PI001 error: shell-form ENTRYPOINT: /bin/bash becomes")
     assert "start the last command with exec: `exec ./server`" in out  # no plain exec form
 
 
@@ -433,7 +433,7 @@ def test_default_is_dockerfile_in_cwd(capsys, monkeypatch, tmp_path):
     assert code == 2 and err == "pyinit check: Dockerfile: cannot read: No such file or directory\n"
     (tmp_path / "Dockerfile").write_text("FROM a\nCMD python app.py\n")
     code, out, _ = run_main(capsys)
-    assert code == 1 and out.startswith("Dockerfile:2:1: PI002 ")
+    assert code == 1 and out.startswith("Dockerfile:2:1: PI002 error: ")
 
 
 def test_stdin(capsys, monkeypatch):
@@ -442,7 +442,7 @@ def test_stdin(capsys, monkeypatch):
     stdin = io.TextIOWrapper(io.BytesIO(b"FROM a\nSTOPSIGNAL KILL\n"))
     monkeypatch.setattr(sys, "stdin", stdin)
     code, out, _ = run_main(capsys, "-")
-    assert code == 1 and out.startswith("-:2:1: PI007 ")
+    assert code == 1 and out.startswith("-:2:1: PI007 error: ")
 
 
 def test_several_files_and_ignore(capsys):

@@ -1,9 +1,10 @@
 """Output formats of ``pyinit check``: text, json, sarif (SARIF 2.1.0) and github.
 
-Text is the compiler form, one line per finding, with every piece of Dockerfile or script
-text escaped by pyinit.text.printable (a Dockerfile can hold ESC or newline bytes that
-would drive the terminal or forge lines). JSON and SARIF keep exact values (JSON escapes
-them). GitHub annotation lines escape as the workflow-command syntax requires
+Text is the compiler form (``path:line:column: CODE severity: message``), one line per
+finding, with every piece of Dockerfile or script text escaped by pyinit.text.printable (a
+Dockerfile can hold ESC or newline bytes that would drive the terminal or forge lines).
+JSON and SARIF keep exact values (JSON escapes them). GitHub annotation lines escape as the
+workflow-command syntax requires
 (https://docs.github.com/actions/reference/workflow-commands-for-github-actions).
 """
 
@@ -25,7 +26,7 @@ GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 def text_format(found: Found) -> str:
     return "".join(
-        f"{printable(path)}:{d.line}:{d.column}: {d.code} {printable(d.message)}\n"
+        f"{printable(path)}:{d.line}:{d.column}: {d.code} {d.severity}: {printable(d.message)}\n"
         for path, d in found
     )
 
