@@ -92,7 +92,6 @@ def sarif_format(found: Found) -> str:
                     "driver": {
                         "name": "pyinit check",
                         "version": __version__,
-                        "informationUri": "https://pypi.org/project/pyinit-pid1/",
                         "rules": rules,
                     }
                 },
