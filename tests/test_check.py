@@ -1060,5 +1060,94 @@ def test_pre_commit_try_repo(tmp_path):
     planted = try_repo("--all-files")
     assert planted.returncode == 1, planted.stdout[-2000:] + planted.stderr[-2000:]
     assert re.search(r"pyinit check\.+Failed", planted.stdout)
-    assert "web.Dockerfile:2:1: PI002 shell-form CMD" in planted.stdout
+    assert "web.Dockerfile:2:1: PI002 error: shell-form CMD" in planted.stdout
     assert "README" not in planted.stdout.split("Failed", 1)[1]
+
+
+# ---------------------------------------------------------------------------- programs
+
+
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["su", "app", "-c", "python app.py"], "su"),
+        (["su", "-s", "/bin/sh", "-lc", "x", "app"], "su"),
+        (["/sbin/runuser", "-u", "app", "--", "x"], "runuser"),
+        (["runuser", "app", "--command=x"], "runuser"),
+        (["sudo", "-E", "-u", "app", "python"], "sudo"),
+        (["su", "-", "app"], None),  # a login shell, no command
+        (["sudo", "-v"], None),
+        (["gosu", "app", "python"], None),
+        (["setpriv", "--reuid=1000", "python"], None),
+    ],
+)
+def test_user_switch(argv, found):
+    from pyinit.check.programs import user_switch
+
+    assert user_switch(argv) == found
+
+
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["npm", "start"], "npm start"),
+        (["npm", "run", "serve", "--", "--port", "1"], "npm run serve"),
+        (["/usr/local/bin/npm", "--silent", "run-script", "web"], "npm run-script web"),
+        (["yarn", "start"], "yarn start"),
+        (["pnpm", "start"], "pnpm start"),
+        (["npm", "ci"], None),
+        (["npm"], None),
+        (["node", "start"], None),
+        (["npx", "next", "start"], None),
+    ],
+)
+def test_script_runner(argv, found):
+    from pyinit.check.programs import script_runner
+
+    assert script_runner(argv) == found
+
+
+@pytest.mark.parametrize(
+    ("image", "path", "bare"),
+    [
+        ("python:3.12-slim", "python", True),
+        ("docker.io/library/node:20@sha256:abc", "node", True),
+        ("gcr.io/distroless/static-debian12", "distroless/static-debian12", True),
+        ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", "ubi9/ubi-minimal", True),
+        ("localhost:5000/python", "python", True),
+        ("jenkins/inbound-agent:latest", "jenkins/inbound-agent", False),
+        ("registry.example.com/team/base:1", "team/base", False),
+    ],
+)
+def test_base_images(image, path, bare):
+    from pyinit.check.programs import bare_base, base_path
+
+    assert (base_path(image), bare_base(image)) == (path, bare)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "group", "grace", "child"),
+    [
+        (["pyinit", "--", "app"], {}, True, False, ["app"]),
+        (["pyinit", "-c", "app", "-x"], {}, False, False, ["app", "-x"]),
+        (["pyinit", "--grace=5", "app"], {}, True, True, ["app"]),
+        (["pyinit", "app"], {"PYINIT_GRACE": "2"}, True, True, ["app"]),
+        (["pyinit", "app"], {"DUMB_INIT_SETSID": "0"}, False, False, ["app"]),
+        (["pyinit", "-v"], {}, True, False, []),  # CMD follows
+        (["pyinit", "--frobnicate"], {}, True, True, None),  # pyinit would refuse to start
+        (["pyinit", "--help"], {}, True, True, None),
+    ],
+)
+def test_pyinit_options_come_from_cli_parse(argv, env, group, grace, child):
+    from pyinit.check.programs import init_of
+
+    found = init_of(argv, env)
+    assert (found.name, found.group, found.grace, found.child) == ("pyinit", group, grace, child)
+
+
+def test_pyinit_rewrites_are_pyinits_own():
+    from pyinit.check.programs import init_of
+
+    found = init_of(["pyinit", "-r", "TERM:0", "-r", "sigint:kill", "--", "app"], {})
+    assert [(source, target) for _, source, target in found.rewrites] == [(15, 0), (2, 9)]
+    assert init_of(["pyinit", "--", "app"], {}).rewrites == []  # the job-control defaults

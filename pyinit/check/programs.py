@@ -82,10 +82,12 @@ def _pyinit(args: list[str], env: dict[str, str]) -> Init:
     try:
         # A stand-in last word: after the options it is the command (or its last argument).
         config = parse([*args, "_"], env)
+        if isinstance(config, Action):  # --help, --version: pyinit runs nothing
+            return Init("pyinit", True, True, [], None)
         defaults = parse(["_"] if config.session else ["-c", "_"], env)
     except UsageError:
         return Init("pyinit", True, True, [], None)
-    if isinstance(config, Action) or isinstance(defaults, Action):
+    if isinstance(defaults, Action):
         return Init("pyinit", True, True, [], None)
     rewrites = [
         (f"{signal_name(source).removeprefix('SIG')}:{target}", source, target)
