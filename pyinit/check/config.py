@@ -132,6 +132,16 @@ def _known(codes: set[str], where: str) -> None:
         raise ConfigError(f"{where}: unknown rule {unknown[0]!r} (see pyinit check --list-rules)")
 
 
+def _mentions_pyinit(path: str) -> bool:
+    """Whether a pyproject.toml can hold our table: others are not parsed at all (no TOML
+    parser needed, and no other tool's syntax error becomes ours)."""
+    try:
+        with open(path, "rb") as file:
+            return b"pyinit" in file.read()
+    except OSError:
+        return True  # then _toml says why it cannot be read
+
+
 def load(path: str | None = None, directory: str = ".") -> Settings:
     """The settings from ``path``, or from the first configuration file in ``directory``."""
     if path is None:
@@ -139,7 +149,7 @@ def load(path: str | None = None, directory: str = ".") -> Settings:
         pyproject = os.path.join(directory, "pyproject.toml")
         if os.path.isfile(own):
             path = own
-        elif os.path.isfile(pyproject):
+        elif os.path.isfile(pyproject) and _mentions_pyinit(pyproject):
             data = _toml(pyproject)
             table = data.get("tool", {}).get("pyinit", {}).get("check")
             if table is None:
