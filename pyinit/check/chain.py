@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from typing import TYPE_CHECKING
 
 from pyinit.check.dockerfile import Command, Instruction, command, string_list
 from pyinit.check.image import DEFAULT_PATH, Image, Reader, find_file
@@ -30,9 +29,6 @@ from pyinit.check.rules import Diagnostic
 from pyinit.check.sh import MAX_SCRIPT, Verdict, judge_sh
 from pyinit.check.stopsignal import IGNORED_BY_DEFAULT, SIGKILL, SIGSTOP, SIGTERM
 from pyinit.signals import signal_name
-
-if TYPE_CHECKING:
-    pass
 
 
 def _exec_form(words: list[str]) -> str:
