@@ -791,6 +791,13 @@ SHAPES = {
     ),
     "nested-substitutions": lambda: "FROM a\nCMD " + "$(" * 43000 + "b" + ")" * 43000 + "\n",
     "nested-ifs": lambda: "FROM a\nCMD " + "if a; then " * 6000 + "b; " + "fi; " * 6000 + "\n",
+    "copies-and-exec-targets": lambda: (
+        "FROM a\n"
+        + "COPY a /x/a\n" * 250_000
+        + "COPY <<EOF /e.sh\n#!/bin/sh\ncase $1 in\n"
+        + "".join(f"  b{i}) exec p{i} ;;\n" for i in range(5500))
+        + 'esac\nEOF\nENTRYPOINT ["/e.sh"]\n'
+    ),
     "heredoc-markers": lambda: "FROM a\nRUN " + "<<A " * (MIB4 // 4) + "\n",
     "pragma-lines": lambda: "FROM a\n" + "# pyinit-check ignore=PI003\n" * (MIB4 // 28),
     "copy-flags": lambda: "FROM a\nCOPY " + "--a " * (MIB4 // 4) + "x y\n",

@@ -82,6 +82,9 @@ def _fix(text: str, keyword: str, verdict: Verdict | None = None) -> str:
     return "start the last command with exec, or use exec form"
 
 
+MAX_TARGETS = 16  # exec targets of one script followed
+
+
 class ChainChecker:
     """One walk from PID 1 to the app, through inits, shells, scripts and wrappers."""
 
@@ -99,6 +102,7 @@ class ChainChecker:
         self.followed_instr: Instruction | None = None
         self.seen_scripts: set[str] = set()
         self.installs: str | None = None  # every RUN's text, for PI012
+        self.found: dict[str, tuple[str, str, int] | None] = {}  # find()'s answers
 
     def report(self, instr: Instruction | None, code: str, message: str,
                severity: str = "") -> None:  # fmt: skip
@@ -172,7 +176,8 @@ class ChainChecker:
             )
             return Verdict("unknown")
         verdict = judge_sh(text, self.stop)
-        for target in verdict.targets if verdict.kind == "exec" else []:
+        # A case of thousands of `exec` branches: a few tell as much, at bounded cost.
+        for target in verdict.targets[:MAX_TARGETS] if verdict.kind == "exec" else []:
             self.walk(target, args, init, tail, depth + 1)
         if verdict.kind == "problem" and verdict.text and not verdict.reason:
             self.launchers(_plain_words(verdict.text), init)  # `npm start` in shell form
@@ -326,6 +331,13 @@ class ChainChecker:
 
     def find(self, program: str) -> tuple[str, str, int] | None:
         """(name for messages, text, line offset) of a file COPY'd into the image."""
+        if program not in self.found:  # each look-up reads every COPY: once per program
+            if len(self.found) >= MAX_TARGETS * 4:
+                return None
+            self.found[program] = self._find(program)
+        return self.found[program]
+
+    def _find(self, program: str) -> tuple[str, str, int] | None:
         if "/" in program:
             candidates = [posixpath.normpath(posixpath.join(self.image.workdir, program))]
         else:

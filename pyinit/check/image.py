@@ -52,6 +52,7 @@ class Image:
         self.env: dict[str, str] = {"PATH": DEFAULT_PATH}
         self.args: dict[str, str] = {}
         self.files: list[File] = []
+        self.index: FileIndex | None = None  # find_file's, built when first needed
         self.runs: list[Instruction] = []  # RUN instructions, oldest first
         self.bases: list[str] = []  # the external images the chain starts from
 
@@ -192,32 +193,62 @@ class Resolver:
             image.files.append(File(dest, many, src))
 
 
+MAX_SCAN = 1024  # COPY entries tried per look-up under one folder (globs that miss)
+
+
+class FileIndex:
+    """The image's COPY entries by destination, so that a look-up costs the entries at
+    that path and its folders, not every COPY of the file (a 4 MB Dockerfile has 250k)."""
+
+    def __init__(self, files: list[File]) -> None:
+        self.size = len(files)
+        self.by_dest: dict[str, list[int]] = {}
+        for position, entry in enumerate(files):
+            self.by_dest.setdefault(entry.dest.rstrip("/") or "/", []).append(position)
+
+
 def find_file(image: Image, path: str) -> File | None:
     """The newest COPY that put ``path`` into the image, as a file-level entry."""
+    if image.index is None or image.index.size != len(image.files):
+        image.index = FileIndex(image.files)
+    by_dest = image.index.by_dest
+    folders = [path]
+    while folders[-1] not in ("/", ""):
+        folders.append(posixpath.dirname(folders[-1]))
+    positions = sorted(
+        {p for folder in folders for p in by_dest.get(folder, ())[-MAX_SCAN:]}, reverse=True
+    )
+    for position in positions[:MAX_SCAN]:
+        found = _entry_has(image.files[position], path)
+        if found is not None:
+            return found
+    return None
+
+
+def _entry_has(entry: File, path: str) -> File | None:
+    """``path`` as this COPY entry puts it into the image, or None if it does not."""
     import fnmatch
 
-    for entry in reversed(image.files):
-        if entry.content is not None or not entry.dest_is_dir:
-            if entry.dest == path:
-                return entry
-        if entry.content is not None or (entry.src is None and entry.stage is None):
-            continue
-        prefix = entry.dest.rstrip("/") + "/"
-        if not path.startswith(prefix):
-            continue
-        rel = path[len(prefix) :]
-        if entry.src is None:  # a directory from another image: something may be there
-            return File(path, False, stage=entry.stage)
-        src = entry.src
-        if any(c in src for c in "*?["):
-            if "/" not in rel and fnmatch.fnmatchcase(rel, posixpath.basename(src)):
-                return File(path, False, posixpath.join(posixpath.dirname(src), rel))
-            continue
-        if rel == posixpath.basename(src):  # COPY x.sh /dir/ (or /dir, when it exists)
-            return File(path, False, src)
-        # COPY src /dir: a directory's content lands in /dir.
-        return File(path, False, posixpath.normpath(posixpath.join(src, rel)))
-    return None
+    if entry.content is not None or not entry.dest_is_dir:
+        if entry.dest == path:
+            return entry
+    if entry.content is not None or (entry.src is None and entry.stage is None):
+        return None
+    prefix = entry.dest.rstrip("/") + "/"
+    if not path.startswith(prefix):
+        return None
+    rel = path[len(prefix) :]
+    if entry.src is None:  # a directory from another image: something may be there
+        return File(path, False, stage=entry.stage)
+    src = entry.src
+    if any(c in src for c in "*?["):
+        if "/" not in rel and fnmatch.fnmatchcase(rel, posixpath.basename(src)):
+            return File(path, False, posixpath.join(posixpath.dirname(src), rel))
+        return None
+    if rel == posixpath.basename(src):  # COPY x.sh /dir/ (or /dir, when it exists)
+        return File(path, False, src)
+    # COPY src /dir: a directory's content lands in /dir.
+    return File(path, False, posixpath.normpath(posixpath.join(src, rel)))
 
 
 def resolve(stages: list[Stage], global_args: dict[str, str], expander: Expander) -> Image:
