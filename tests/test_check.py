@@ -798,6 +798,16 @@ SHAPES = {
         + "".join(f"  b{i}) exec p{i} ;;\n" for i in range(5500))
         + 'esac\nEOF\nENTRYPOINT ["/e.sh"]\n'
     ),
+    "functions-of-cases": lambda: (
+        "FROM a\nCOPY <<EOF /e.sh\n#!/bin/sh\n"
+        + "".join(
+            f"f{d}() {{\n case $1 in\n"
+            + "".join(f"  a{i}) f{d + 1} ;;\n" for i in range(1400))
+            + " esac\n}\n"
+            for d in range(1, 8)
+        )  # fmt: skip
+        + 'f8() { app; }\nf1\nEOF\nENTRYPOINT ["/e.sh"]\n'
+    ),
     "heredoc-markers": lambda: "FROM a\nRUN " + "<<A " * (MIB4 // 4) + "\n",
     "pragma-lines": lambda: "FROM a\n" + "# pyinit-check ignore=PI003\n" * (MIB4 // 28),
     "copy-flags": lambda: "FROM a\nCOPY " + "--a " * (MIB4 // 4) + "x y\n",

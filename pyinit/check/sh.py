@@ -7,7 +7,7 @@ script's own nesting, so it is capped at :data:`MAX_DEPTH` (deeper: "unknown").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pyinit.signals import parse_signal, signal_name
@@ -103,6 +103,7 @@ class _Judge:
         self.traps = False
         self.depth = 0  # function calls followed
         self.nesting = 0  # statements inside statements
+        self.judged: dict[str, Verdict] = {}  # function name -> how its body ends
         stack = [root]
         while stack:  # functions and traps count wherever they are defined; the last wins
             node = stack.pop()
@@ -229,14 +230,18 @@ class _Judge:
                     rest.pop(0)
             return Verdict("exec", line, text, targets=[rest]) if rest else Verdict("neutral")
         if name in self.funcs and self.depth < 8:
-            self.depth += 1
-            try:
-                verdict = self.node(self.funcs[name])
-            finally:
-                self.depth -= 1
-            if verdict.kind == "problem" and not verdict.reason:
-                verdict.reason = f"in function {name}"
-            return verdict
+            # Judged once per function: a case of N calls to a function with a case of N
+            # calls ... is N**depth judgements otherwise.
+            if name not in self.judged:
+                self.depth += 1
+                try:
+                    verdict = self.node(self.funcs[name])
+                finally:
+                    self.depth -= 1
+                if verdict.kind == "problem" and not verdict.reason:
+                    verdict.reason = f"in function {name}"
+                self.judged[name] = verdict
+            return replace(self.judged[name], targets=list(self.judged[name].targets))
         if name == "wait":
             if self.traps:
                 return Verdict("handled", line, text)
