@@ -802,10 +802,10 @@ SHAPES = {
         "FROM a\nCOPY <<EOF /e.sh\n#!/bin/sh\n"
         + "".join(
             f"f{d}() {{\n case $1 in\n"
-            + "".join(f"  a{i}) f{d + 1} ;;\n" for i in range(1400))
+            + "".join(f"  a{i}) f{d + 1} ;;\n" for i in range(1000))
             + " esac\n}\n"
             for d in range(1, 8)
-        )  # fmt: skip
+        )
         + 'f8() { app; }\nf1\nEOF\nENTRYPOINT ["/e.sh"]\n'
     ),
     "heredoc-markers": lambda: "FROM a\nRUN " + "<<A " * (MIB4 // 4) + "\n",
