@@ -8,6 +8,7 @@ FROM b AS c
 STOPSIGNAL RTMIN+3
 
 FROM c
+RUN pip install --no-cache-dir pyinit
 ARG STOP=SIGINT
 STOPSIGNAL $STOP
 ENTRYPOINT ["pyinit", "--", "app"]

@@ -1,4 +1,5 @@
 FROM python:3.12-slim
+RUN pip install --no-cache-dir pyinit
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       tini \

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+chown app /data
+exec runuser -u app -- "$@"
