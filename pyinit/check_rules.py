@@ -7,7 +7,6 @@ build context come in through the ``read`` callback, so every rule is testable a
 
 from __future__ import annotations
 
-import _signal
 import json
 import posixpath
 from dataclasses import dataclass, field, replace
@@ -209,7 +208,7 @@ Reader = Callable[[str], Optional[tuple[str, str]]]  # context path -> (display 
 # Docker parses STOPSIGNAL with Linux numbering, as pyinit.signals does on this host.
 
 SIGTERM, SIGKILL, SIGSTOP = signals.SIGTERM, signals.SIGKILL, signals.SIGSTOP
-_IGNORED_BY_DEFAULT = {signals.SIGCHLD, signals.SIGCONT, _signal.SIGURG, _signal.SIGWINCH}
+_IGNORED_BY_DEFAULT = {signals.SIGCHLD, signals.SIGCONT, signals.SIGURG, signals.SIGWINCH}
 _STOP_BY_DEFAULT = signals.JOB_CONTROL
 
 

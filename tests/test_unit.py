@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,15 @@ from hypothesis import strategies as st
 
 from pyinit.cli import Action, Config, UsageError, parse
 from pyinit.log import DEBUG, INFO, WARNING
-from pyinit.signals import VALID, parse_mask, parse_rewrite, parse_signal, signal_name, translate
+from pyinit.signals import (
+    NAMES,
+    VALID,
+    parse_mask,
+    parse_rewrite,
+    parse_signal,
+    signal_name,
+    translate,
+)
 from pyinit.spawn import from_self
 from pyinit.supervisor import exit_code
 from pyinit.text import printable
@@ -30,6 +39,12 @@ from pyinit.text import printable
         ("RTMAX-1", signal.SIGRTMAX - 1),
         ("0", 0),
         ("IOT", signal.SIGABRT),
+        ("CLD", 17),
+        ("SIGPOLL", 29),
+        # Names that Python 3.9 and 3.10 lack: pyinit's table has them on every Python.
+        ("STKFLT", 16),
+        ("SIGPWR", 30),
+        ("sys", 31),
     ],
 )
 def test_parse_signal(text: str, number: int) -> None:
@@ -48,6 +63,16 @@ def test_signal_names_round_trip() -> None:
     assert signal_name(15) == "SIGTERM"
     assert signal_name(signal.SIGRTMIN + 2) == "SIGRTMIN+2"
     assert signal_name(signal.SIGRTMAX) == "SIGRTMAX"
+    assert signal_name(16) == "SIGSTKFLT"
+    assert signal_name(6) == "SIGABRT" and signal_name(17) == "SIGCHLD"  # not IOT, CLD
+
+
+def test_signal_table_agrees_with_this_kernel() -> None:
+    # Our own table (pyinit/signals.py NAMES) against the names this Python knows: every
+    # name it has must mean the same number (it lacks some on 3.9/3.10, never differs).
+    known = {s.name: s.value for s in signal.Signals if s.value < 32}
+    assert known and all(parse_signal(name) == value for name, value in known.items())
+    assert len(NAMES) == 32 and NAMES.count("") == 1
 
 
 @pytest.mark.parametrize(
@@ -198,3 +223,14 @@ def test_printable_output_has_no_control_character(raw):
     shown = printable(raw)
     assert shown.isprintable()
     assert "\n" not in shown
+
+
+def test_documentation_link_agrees_with_the_project_metadata() -> None:
+    # pyproject.toml [project.urls] is the home of the address; --help repeats it.
+    from pyinit import DOCUMENTATION
+    from pyinit.cli import USAGE
+
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    assert f'Documentation = "{DOCUMENTATION}"' in pyproject
+    assert f"Documentation: {DOCUMENTATION}" in USAGE
+    assert 'name = "pyinit-pid1"' in pyproject
