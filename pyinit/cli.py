@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from pyinit import __version__
+from pyinit import DOCUMENTATION, __version__
 from pyinit.log import DEBUG, WARNING
 from pyinit.signals import parse_rewrite, parse_signal, rewrite_table
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 SUBCOMMANDS = ("doctor", "check")
 
-USAGE = """\
+USAGE = f"""\
 usage: pyinit [OPTIONS] [--] COMMAND [ARGS...]
        pyinit doctor [PID] | pyinit check [Dockerfile ...]
 
@@ -50,7 +50,9 @@ options:
   -h, --help               show this help and exit
 
 exit status: the child's; 2 bad usage; 126 COMMAND not executable;
-127 COMMAND not found. Documentation: README.md.
+127 COMMAND not found.
+
+Documentation: {DOCUMENTATION}
 """
 
 LICENSE = """\
