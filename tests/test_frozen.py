@@ -4,7 +4,8 @@ Under ``unshare --pid --fork --mount-proc dist/pyinit -- ...`` PyInstaller's boo
 PID 1 and pyinit is its child (PID 2): these tests check that the pair behaves like one init.
 dist/pyinit is built by ``scripts/build-binary`` (scripts/test runs it before pytest); without
 it, or when it is older than the sources, every test here is skipped with the reason
-(PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway).
+(PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway; PYINIT_FROZEN_TESTS=require,
+as scripts/test sets, fails them instead).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tests.support import (
     kill_tree,
     state,
     status,
+    unavailable,
     wait_for,
 )
 
@@ -78,7 +80,7 @@ def _unshare_reason() -> str | None:
 def frozen() -> Path:
     reason = _skip_reason()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     return BINARY
 
 
@@ -677,7 +679,7 @@ def test_rss_while_supervising(pid1: Path, run: Callable[..., Frozen]) -> None:
 
 def _variant(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
+        unavailable(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
     reason = _unshare_reason()
     if reason:
         pytest.skip(reason)

@@ -1,0 +1,20 @@
+"""Markers for what a test needs beyond Python, so the pure suite can be selected.
+
+``-m "not frozen and not container"`` runs every test that needs neither the frozen
+binaries (scripts/build-binary) nor a container engine: scripts/test runs that subset on
+each supported Python. Modules or tests that need more say so here or with a marker.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: Test modules whose every test needs the frozen binaries in dist/.
+_FROZEN_MODULES = {"test_frozen.py", "test_containers.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # Every container test runs dist/pyinit inside its container.
+        if item.path.name in _FROZEN_MODULES or item.get_closest_marker("container"):
+            item.add_marker(pytest.mark.frozen)
