@@ -193,48 +193,61 @@ NOBODY = [
 ]  # fmt: skip
 
 
-def _unprivileged_python() -> tuple[str, dict[str, str]] | None:
-    """An interpreter that user nobody can run (in a user namespace too) with pytest, psutil
-    and pyinit importable: the venv's own when it is reachable, else the system's."""
-    repo = str(Path(__file__).resolve().parent.parent)
-    site = sysconfig.get_paths()["purelib"]
-    env_pp = {**os.environ, "PYTHONPATH": f"{repo}:{site}"}
-    for python, env in ((PY, dict(os.environ)), ("/usr/bin/python3", env_pp)):
-        r = subprocess.run(
-            [*NOBODY, "unshare", "--user", "--map-root-user"]
-            + [python, "-c", "import pytest, psutil, pyinit.pytest_plugin"],
-            cwd="/",
-            capture_output=True,
-            env=env,
-            timeout=30,
-        )
-        if r.returncode == 0:
-            return python, env
-    return None
+def _as_nobody(tmp: str) -> tuple[list[str], str, dict[str, str]]:
+    """Run this very interpreter (sys.base_prefix's build, with this venv's packages and
+    this checkout's pyinit) as user nobody, wherever they live: often under /root, which
+    nobody cannot enter. A private mount namespace binds the three into ``tmp`` for this
+    test only; nothing changes on the host. Returns (prefix, python, env)."""
+    prefix = os.path.realpath(sys.base_prefix)
+    binds = {
+        "prefix": prefix,
+        "site": sysconfig.get_paths()["purelib"],
+        "repo": str(Path(__file__).resolve().parent.parent),
+    }
+    script = ""
+    for name, source in binds.items():
+        os.mkdir(os.path.join(tmp, name), 0o755)
+        script += f'mount --bind "{source}" "{tmp}/{name}" && '
+    wrap = ["unshare", "--mount", "--propagation", "private", "--"]
+    wrap += ["sh", "-c", script + 'exec "$@"']
+    # The same executable as ours, found under the bound prefix (pyenv's links to libpython
+    # by its absolute path: LD_LIBRARY_PATH points the loader at the bound copy).
+    python = os.path.join(tmp, "prefix", os.path.relpath(os.path.realpath(PY), prefix))
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp}/repo:{tmp}/site",
+        "LD_LIBRARY_PATH": f"{tmp}/prefix/lib",
+        "PYTHONNOUSERSITE": "1",
+    }
+    return [*wrap, "sh", *NOBODY], python, env
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch to an unprivileged user")
 @pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv")
 def test_works_unprivileged_with_a_user_namespace():
-    found = _unprivileged_python()
-    if found is None:
-        pytest.skip("no Python with pytest+psutil+pyinit that user nobody can run")
-    python, env = found
-    r = _run_pytest(
-        """
-        import os
-        def test_x(pid1):
-            assert os.geteuid() != 0
-            p = pid1.run(["sh", "-c", "echo uid=$(id -u) pid=$$; exec sleep 1000"])
-            p.wait_for_output("uid=0 pid=2")
-            assert "--map-root-user" in p.command
-            result = p.stop()
-            assert result.returncode == 143 and result.clean, result
-        """,
-        user=NOBODY,
-        python=python,
-        env=env,
-    )
+    with tempfile.TemporaryDirectory(prefix="pyinit-nobody-") as tmp:
+        os.chmod(tmp, 0o755)
+        user, python, env = _as_nobody(tmp)
+        r = _run_pytest(
+            f"""
+            import os, sys
+            def test_x(pid1):
+                assert os.geteuid() != 0
+                # the interpreter this test means: ours, as the bound copy
+                assert sys.version == {sys.version!r} and sys.executable == {python!r}
+                import pyinit, psutil
+                assert pyinit.__file__.startswith({tmp + "/repo/"!r})
+                assert psutil.__file__.startswith({tmp + "/site/"!r})
+                p = pid1.run(["sh", "-c", "echo uid=$(id -u) pid=$$; exec sleep 1000"])
+                p.wait_for_output("uid=0 pid=2")
+                assert "--map-root-user" in p.command
+                result = p.stop()
+                assert result.returncode == 143 and result.clean, result
+            """,
+            user=user,
+            python=python,
+            env=env,
+        )
     if "PID namespaces are not available" in r.stdout:
         pytest.skip("unprivileged user namespaces are disabled here")
     assert r.returncode == 0, r.stdout + r.stderr
