@@ -45,6 +45,8 @@ options:
   -v, --verbose            more output; repeat for more (env TINI_VERBOSITY,
                            DUMB_INIT_DEBUG=1)
       --log-format FORMAT  text (default) or json: one JSON object per line
+      --log-file PATH      append the log to PATH instead of stderr (also
+                           /dev/fd/N: a descriptor pyinit was given)
   -l, --license            show the license and exit
   -V, --version            show the version and exit
   -h, --help               show this help and exit
@@ -81,6 +83,7 @@ _LONG = [
     "warn-on-reap",
     "verbose",
     "log-format=",
+    "log-file=",
     "license",
     "version",
 ]
@@ -101,6 +104,7 @@ class Config:
         "grace",
         "verbosity",
         "log_json",
+        "log_file",
         "warn_on_reap",
         "pdeath_signal",
     )
@@ -111,6 +115,7 @@ class Config:
     grace: float | None  # seconds to wait for descendants after the child exits
     verbosity: int
     log_json: bool
+    log_file: str | None  # None: stderr
     warn_on_reap: bool
     pdeath_signal: int  # 0: none
 
@@ -196,6 +201,7 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
     pdeath = 0
     warn_on_reap = False
     log_json = False
+    log_file: str | None = None
     chosen: set[str] = set()
 
     for option, value in options:
@@ -234,6 +240,10 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
             if value not in ("text", "json"):
                 raise UsageError(f"--log-format {value!r}: use text or json")
             log_json = value == "json"
+        elif option == "--log-file":
+            if value == "":
+                raise UsageError("--log-file: the path is empty")
+            log_file = value
         # -s/--subreaper: nothing to do, see supervisor.become_subreaper().
 
     if chosen == {"-c", "-g"}:
@@ -251,6 +261,7 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
         grace=grace,
         verbosity=verbosity,
         log_json=log_json,
+        log_file=log_file,
         warn_on_reap=warn_on_reap,
         pdeath_signal=pdeath,
     )

@@ -123,6 +123,8 @@ def test_flags_and_env() -> None:
     assert config("-g", DUMB_INIT_SETSID="0").session
     assert config("-p", "KILL").pdeath_signal == signal.SIGKILL
     assert config("--log-format", "json").log_json
+    assert config("--log-file", "/dev/fd/3").log_file == "/dev/fd/3"
+    assert config().log_file is None
     assert config("-s", "-w").warn_on_reap
 
 
