@@ -301,7 +301,7 @@ class Pid1Process:
             raise TypeError("pid1.run(init=...) takes a path or a list of arguments")
         self.argv = [os.fspath(a) for a in argv]
         self.grace = grace
-        if init is None or init == "pyinit":
+        if init is None:
             init, self.is_pyinit, self.init = None, True, "pyinit"
         elif isinstance(init, (str, os.PathLike)):
             init = _resolve_path(init)

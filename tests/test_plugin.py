@@ -165,7 +165,8 @@ DIST_PYINIT = Path(__file__).resolve().parent.parent / "dist" / "pyinit"
 
 @pytest.mark.parametrize(
     "init",
-    ["pyinit", pytest.param("dist/pyinit", marks=pytest.mark.frozen), "tini"],
+    [None, pytest.param("dist/pyinit", marks=pytest.mark.frozen), "tini"],
+    ids=["pyinit", "dist-pyinit", "tini"],
 )
 def test_the_same_app_under_pyinit_its_binary_and_tini(pid1, init):
     if init == "dist/pyinit":
