@@ -236,3 +236,23 @@ def test_documentation_link_agrees_with_the_project_metadata() -> None:
     assert f'Documentation = "{DOCUMENTATION}"' in pyproject
     assert f"Documentation: {DOCUMENTATION}" in USAGE
     assert 'name = "pyinit-pid1"' in pyproject
+
+
+def test_names_this_python_may_lack_work_end_to_end(tmp_path: Path) -> None:
+    # Python 3.9/3.10 have no name for 16: pyinit's own table (scripts/test-matrix runs this
+    # on each supported Python).
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "pyinit"]
+    ok = subprocess.run([*run, "-r", "STKFLT:INT", "-r", "PWR:SYS", "--", "true"], timeout=30)
+    assert ok.returncode == 0
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text('FROM debian:12\nSTOPSIGNAL SIGSTKFLT\nENTRYPOINT ["tini", "--"]\n')
+    check = subprocess.run(
+        [*run, "check", "--format", "json", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "PI006" not in check.stdout, check.stdout + check.stderr
