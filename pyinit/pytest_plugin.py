@@ -332,15 +332,20 @@ class Pid1Process:
         self._open_streams = 2
         self._result: StopResult | None = None
         self.started = time.monotonic()
-        self._popen: subprocess.Popen[bytes] = subprocess.Popen(
-            self.command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=cwd,
-            start_new_session=True,  # keep the terminal's Ctrl-C away from it
-        )
+        try:
+            self._popen: subprocess.Popen[bytes] = subprocess.Popen(
+                self.command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,  # keep the terminal's Ctrl-C away from it
+            )
+        except BaseException:
+            if self.events_path is not None:
+                os.unlink(self.events_path)
+            raise
         self._threads: list[threading.Thread] = []
         for idx, stream in ((1, self._popen.stdout), (2, self._popen.stderr)):
             assert stream is not None
