@@ -7,6 +7,8 @@ each supported Python. Modules or tests that need more say so here or with a mar
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 #: Test modules whose every test needs the frozen binaries in dist/.
@@ -18,3 +20,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         # Every container test runs dist/pyinit inside its container.
         if item.path.name in _FROZEN_MODULES or item.get_closest_marker("container"):
             item.add_marker(pytest.mark.frozen)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell without job control starts a background command with SIGINT and SIGQUIT
+    # ignored (POSIX, "Asynchronous Lists"; scripts/test runs the matrix that way), and an
+    # ignored signal stays ignored across exec: every pyinit the tests start, and its child,
+    # would inherit it. Start from what a terminal gives, the defaults.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
