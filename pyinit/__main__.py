@@ -79,6 +79,16 @@ def run(argv: list[str]) -> int:
         return 0
     log.level = config.verbosity
     log.json = config.log_json
+    if config.log_file is not None:
+        # Close-on-exec: the log is pyinit's, the child must not inherit (or hold open) it.
+        try:
+            log.fd = os.open(
+                config.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666
+            )
+        except OSError as error:
+            why = f"--log-file {config.log_file!r}: {error.strerror}"
+            log(ERROR, "usage", f"error: {why}; see 'pyinit --help'")
+            return EXIT_USAGE
     if state.malformed_handed is not None:  # rare: an environment pyinit did not make
         from pyinit.text import printable
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from pyinit import __version__
+from pyinit import DOCUMENTATION, __version__
 from pyinit.log import DEBUG, WARNING
 from pyinit.signals import parse_rewrite, parse_signal, rewrite_table
 
@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 MAX_GRACE = 86400  # seconds: a day
 SUBCOMMANDS = ("doctor", "check")
 
-USAGE = """\
+USAGE = f"""\
 usage: pyinit [OPTIONS] [--] COMMAND [ARGS...]
        pyinit doctor [PID] | pyinit check [Dockerfile ...]
 
@@ -46,13 +46,17 @@ options:
   -v, --verbose            more output; repeat for more (env TINI_VERBOSITY,
                            DUMB_INIT_DEBUG=1)
       --log-format FORMAT  text (default) or json: one JSON object per line
+      --log-file PATH      append the log to PATH instead of stderr (also
+                           /dev/fd/N: a descriptor pyinit was given)
   -l, --license            show the license and exit
   -V, --version            show the version and exit
   -h, --help               show this help and exit
 
 exit status: the child's; 2 bad usage; 126 COMMAND not executable;
 127 COMMAND not found; 71 out of processes, open files or memory;
-74 stdout not writable. Documentation: README.md.
+74 stdout not writable.
+
+Documentation: {DOCUMENTATION}
 """
 
 LICENSE = """\
@@ -81,6 +85,7 @@ _LONG = [
     "warn-on-reap",
     "verbose",
     "log-format=",
+    "log-file=",
     "license",
     "version",
 ]
@@ -101,6 +106,7 @@ class Config:
         "grace",
         "verbosity",
         "log_json",
+        "log_file",
         "warn_on_reap",
         "pdeath_signal",
     )
@@ -111,6 +117,7 @@ class Config:
     grace: float | None  # seconds to wait for descendants after the child exits
     verbosity: int
     log_json: bool
+    log_file: str | None  # None: stderr
     warn_on_reap: bool
     pdeath_signal: int  # 0: none
 
@@ -207,6 +214,7 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
     pdeath = 0
     warn_on_reap = False
     log_json = False
+    log_file: str | None = None
     chosen: set[str] = set()
 
     for option, value in options:
@@ -242,6 +250,10 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
             if value not in ("text", "json"):
                 raise UsageError(f"--log-format {value!r}: use text or json")
             log_json = value == "json"
+        elif option == "--log-file":
+            if value == "":
+                raise UsageError("--log-file: the path is empty")
+            log_file = value
         # -s/--subreaper: nothing to do, see supervisor.become_subreaper().
 
     if chosen == {"-c", "-g"}:
@@ -259,6 +271,7 @@ def parse(argv: Sequence[str], env: Mapping[str, str]) -> Config | Action:
         grace=grace,
         verbosity=verbosity,
         log_json=log_json,
+        log_file=log_file,
         warn_on_reap=warn_on_reap,
         pdeath_signal=pdeath,
     )

@@ -1,4 +1,4 @@
-"""Logging to stderr: ``[pyinit] message`` lines, or one JSON object per line.
+"""Logging to stderr (or ``--log-file``): ``[pyinit] message`` lines, or one JSON object per line.
 
 Deliberately not the ``logging`` module: it costs start-up time, and an init
 needs only a level check and one write(2). A failed write is ignored: a full or
@@ -17,11 +17,12 @@ LEVEL_NAMES = ("error", "warning", "info", "debug")
 class Log:
     """Level-filtered writer. ``level`` follows tini: 1 (warnings) by default, -v adds one."""
 
-    __slots__ = ("level", "json")
+    __slots__ = ("level", "json", "fd")
 
-    def __init__(self, level: int = WARNING, json: bool = False) -> None:
+    def __init__(self, level: int = WARNING, json: bool = False, fd: int = 2) -> None:
         self.level = level
         self.json = json
+        self.fd = fd  # stderr, or the --log-file pyinit opened
 
     def enabled(self, level: int) -> bool:
         return level <= self.level
@@ -34,7 +35,7 @@ class Log:
                 line = self._json_line(level, event, message, fields)
             else:
                 line = f"[pyinit] {message}\n"
-            os.write(2, line.encode("utf-8", "backslashreplace"))
+            os.write(self.fd, line.encode("utf-8", "backslashreplace"))
         except Exception:  # noqa: BLE001 - full or closed stderr, no memory, no fd for json
             pass  # the line is lost; PID 1 goes on, and its exit code stays what it was
 

@@ -80,23 +80,61 @@ def format_mask(signals: Iterable[int]) -> str:
     return f"{bits:x}"
 
 
-_ALIASES = {"SIGIOT", "SIGCLD", "SIGPOLL", "SIGRTMIN", "SIGRTMAX"}
-_BY_NAME: dict[str, int] = {
-    name: value
-    for name, value in vars(_signal).items()
-    if name.startswith("SIG") and not name.startswith("SIG_") and isinstance(value, int)
-}
-_BY_NUMBER: dict[int, str] = {
-    value: name for name, value in sorted(_BY_NAME.items()) if name not in _ALIASES
-}
+#: Linux's names for signals 1-31, by number: the kernel's asm-generic numbering, which
+#: x86, arm, arm64, riscv, s390 and powerpc use (man 7 signal, "Signal numbering for
+#: standard signals"). Our own table, not the running Python's ``signal`` module: 3.9 and
+#: 3.10 have no name for 16 (SIGSTKFLT), so a name would depend on which Python runs us.
+NAMES: tuple[str, ...] = (
+    "",
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGILL",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGKILL",
+    "SIGUSR1",
+    "SIGSEGV",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGSTKFLT",
+    "SIGCHLD",
+    "SIGCONT",
+    "SIGSTOP",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGURG",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGWINCH",
+    "SIGIO",
+    "SIGPWR",
+    "SIGSYS",
+)
+
+#: Other names Linux accepts on input for the same numbers; output uses ``NAMES``.
+ALIASES: dict[str, int] = {"SIGIOT": 6, "SIGCLD": 17, "SIGPOLL": 29}
+
+_BY_NAME: dict[str, int] = {name: signo for signo, name in enumerate(NAMES) if name}
+_BY_NAME.update(ALIASES)
+_BY_NAME.update(SIGRTMIN=SIGRTMIN, SIGRTMAX=SIGRTMAX)
+SIGURG: int = _BY_NAME["SIGURG"]
+SIGWINCH: int = _BY_NAME["SIGWINCH"]
 
 
 def signal_name(signo: int) -> str:
     """``15`` -> ``"SIGTERM"``, ``36`` -> ``"SIGRTMIN+2"``, ``0`` -> ``"0 (drop)"``."""
     if signo == 0:
         return "0 (drop)"
-    if signo in _BY_NUMBER:
-        return _BY_NUMBER[signo]
+    if 0 < signo < len(NAMES):
+        return NAMES[signo]
     if SIGRTMIN <= signo <= SIGRTMAX:
         if signo - SIGRTMIN <= SIGRTMAX - signo:
             return f"SIGRTMIN+{signo - SIGRTMIN}" if signo > SIGRTMIN else "SIGRTMIN"

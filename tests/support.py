@@ -8,11 +8,25 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, NoReturn, TypeVar
+
+import pytest
 
 PYINIT = [sys.executable, "-m", "pyinit"]
 PROGRAMS = Path(__file__).parent / "programs"
 T = TypeVar("T")
+
+#: Set to ``require`` (scripts/test does) to make a missing environment a failure.
+FROZEN_TESTS = "PYINIT_FROZEN_TESTS"  # the frozen binaries in dist/
+CONTAINER_TESTS = "PYINIT_CONTAINER_TESTS"  # podman + runc
+
+
+def unavailable(reason: str, variable: str = FROZEN_TESTS) -> NoReturn:
+    """Skip a test whose environment is missing, or fail it where ``variable=require``
+    (CI): a required environment that is missing must never go green as a skip."""
+    if os.environ.get(variable, "") == "require":
+        pytest.fail(f"{reason} ({variable}=require)")
+    pytest.skip(reason)
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:

@@ -38,6 +38,8 @@ def run(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
         (["--grace", "x", "true"], {}, "--grace 'x' is not a number"),
         (["-p", "NOPE", "true"], {}, "-p: 'NOPE' is not a signal"),
         (["--log-format", "yaml", "true"], {}, "--log-format 'yaml': use text or json"),
+        (["--log-file", "", "true"], {}, "--log-file: the path is empty"),
+        (["--log-file", "/nonexistent/log", "true"], {}, "'/nonexistent/log': No such file"),
         (["-c", "-g", "true"], {}, "contradict"),
         (["true"], {"TINI_VERBOSITY": "x"}, "TINI_VERBOSITY 'x' is not a number"),
         (["true"], {"PYINIT_GRACE": "-3"}, "PYINIT_GRACE '-3' is not a number"),

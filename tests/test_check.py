@@ -548,7 +548,7 @@ def test_missing_parser_is_one_line(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == (
         "pyinit check: the Dockerfile parser (dockerfile-parse) is missing: "
-        "pip install 'pyinit[check]'\n"
+        "pip install 'pyinit-pid1[check]'\n"
     )
 
 

@@ -26,7 +26,7 @@ try:
     from tests import containers as ct
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
     import containers as ct  # type: ignore[no-redef]
-from tests.support import has_patched_bootloader
+from tests.support import has_patched_bootloader, unavailable
 
 pytestmark = pytest.mark.container
 
@@ -429,7 +429,7 @@ def static_rootfs(tmp_path_factory: pytest.TempPathFactory, podman_conf: Path) -
     """busybox-static and dist/pyinit-static only: no glibc, no loader, no libraries at all."""
     binary = ct.DEFAULT_BINARY.with_name("pyinit-static")
     if not binary.is_file():
-        pytest.skip(f"{binary} is not built (scripts/build-binary --static)")
+        unavailable(f"{binary} is not built (scripts/build-binary --static)")
     return ct.build_rootfs(tmp_path_factory.mktemp("rootfs-static"), binary)
 
 
@@ -438,7 +438,7 @@ def onedir_rootfs(tmp_path_factory: pytest.TempPathFactory, podman_conf: Path) -
     """busybox + dist/pyinit-onedir/ at /opt/pyinit + the host libraries it needs."""
     folder = ct.DEFAULT_BINARY.with_name("pyinit-onedir")
     if not (folder / "pyinit").is_file():
-        pytest.skip(f"{folder} is not built (scripts/build-binary --onedir)")
+        unavailable(f"{folder} is not built (scripts/build-binary --onedir)")
     fs = ct.build_rootfs(tmp_path_factory.mktemp("rootfs-onedir"))
     fs.copy_tree_in(folder, "/opt/pyinit")
     return fs

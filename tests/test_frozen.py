@@ -6,7 +6,8 @@ PID 1, and these tests check that it behaves as the pip-installed one does, and 
 cleans up what the bootloaders unpacked.
 dist/pyinit is built by ``scripts/build-binary`` (scripts/test runs it before pytest); without
 it, or when it is older than the sources, every test here is skipped with the reason
-(PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway).
+(PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway; PYINIT_FROZEN_TESTS=require,
+as scripts/test sets, fails them instead).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tests.support import (
     kill_tree,
     state,
     status,
+    unavailable,
     wait_for,
 )
 
@@ -79,7 +81,7 @@ def _unshare_reason() -> str | None:
 def frozen() -> Path:
     reason = _skip_reason()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     return BINARY
 
 
@@ -790,7 +792,7 @@ def test_rss_while_supervising(pid1: Path, run: Callable[..., Frozen]) -> None:
 
 def _variant(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
+        unavailable(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
     reason = _unshare_reason()
     if reason:
         pytest.skip(reason)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -16,6 +17,7 @@ from pyinit.log import DEBUG, INFO, WARNING
 from pyinit.signals import (
     FORWARDED,
     JOB_CONTROL,
+    NAMES,
     VALID,
     WAITED,
     format_mask,
@@ -43,6 +45,12 @@ from pyinit.text import printable
         ("RTMAX-1", signal.SIGRTMAX - 1),
         ("0", 0),
         ("IOT", signal.SIGABRT),
+        ("CLD", 17),
+        ("SIGPOLL", 29),
+        # Names that Python 3.9 and 3.10 lack: pyinit's table has them on every Python.
+        ("STKFLT", 16),
+        ("SIGPWR", 30),
+        ("sys", 31),
     ],
 )
 def test_parse_signal(text: str, number: int) -> None:
@@ -65,6 +73,16 @@ def test_signal_names_round_trip() -> None:
     assert signal_name(15) == "SIGTERM"
     assert signal_name(signal.SIGRTMIN + 2) == "SIGRTMIN+2"
     assert signal_name(signal.SIGRTMAX) == "SIGRTMAX"
+    assert signal_name(16) == "SIGSTKFLT"
+    assert signal_name(6) == "SIGABRT" and signal_name(17) == "SIGCHLD"  # not IOT, CLD
+
+
+def test_signal_table_agrees_with_this_kernel() -> None:
+    # Our own table (pyinit/signals.py NAMES) against the names this Python knows: every
+    # name it has must mean the same number (it lacks some on 3.9/3.10, never differs).
+    known = {s.name: s.value for s in signal.Signals if s.value < 32}
+    assert known and all(parse_signal(name) == value for name, value in known.items())
+    assert len(NAMES) == 32 and NAMES.count("") == 1
 
 
 @pytest.mark.parametrize(
@@ -115,6 +133,8 @@ def test_flags_and_env() -> None:
     assert config("-g", DUMB_INIT_SETSID="0").session
     assert config("-p", "KILL").pdeath_signal == signal.SIGKILL
     assert config("--log-format", "json").log_json
+    assert config("--log-file", "/dev/fd/3").log_file == "/dev/fd/3"
+    assert config().log_file is None
     assert config("-s", "-w").warn_on_reap
 
 
@@ -371,3 +391,34 @@ def test_parse_mask_follows_the_shared_vectors(value: str, expected: set[int] | 
     assert parse_mask(value) == expected
     if expected is not None:
         assert parse_mask(format_mask(expected)) == expected
+
+
+def test_documentation_link_agrees_with_the_project_metadata() -> None:
+    # pyproject.toml [project.urls] is the home of the address; --help repeats it.
+    from pyinit import DOCUMENTATION
+    from pyinit.cli import USAGE
+
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    assert f'Documentation = "{DOCUMENTATION}"' in pyproject
+    assert f"Documentation: {DOCUMENTATION}" in USAGE
+    assert 'name = "pyinit-pid1"' in pyproject
+
+
+def test_names_this_python_may_lack_work_end_to_end(tmp_path: Path) -> None:
+    # Python 3.9/3.10 have no name for 16: pyinit's own table (scripts/test-matrix runs this
+    # on each supported Python).
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "pyinit"]
+    ok = subprocess.run([*run, "-r", "STKFLT:INT", "-r", "PWR:SYS", "--", "true"], timeout=30)
+    assert ok.returncode == 0
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text('FROM debian:12\nSTOPSIGNAL SIGSTKFLT\nENTRYPOINT ["tini", "--"]\n')
+    check = subprocess.run(
+        [*run, "check", "--format", "json", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert "PI006" not in check.stdout, check.stdout + check.stderr

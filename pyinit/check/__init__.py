@@ -145,7 +145,7 @@ def _main(argv: list[str]) -> int:
         try:
             importlib.import_module(module)
         except ImportError:
-            _error(f"{what} is missing: pip install 'pyinit[check]'")
+            _error(f"{what} is missing: pip install 'pyinit-pid1[check]'")
             return EXIT_ERROR
     from pyinit.check import config, formats
     from pyinit.check.core import check_file

@@ -65,7 +65,8 @@ def _toml(path: str) -> dict:
             import tomli as tomllib  # type: ignore[no-redef]
         except ImportError:
             raise ConfigError(
-                f"{path}: reading TOML needs tomli on Python < 3.11: pip install 'pyinit[check]'"
+                f"{path}: reading TOML needs tomli on Python < 3.11: "
+                "pip install 'pyinit-pid1[check]'"
             ) from None
     try:
         with open(path, "rb") as file:

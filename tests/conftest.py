@@ -1,0 +1,33 @@
+"""Markers for what a test needs beyond Python, so the pure suite can be selected.
+
+``-m "not frozen and not container"`` runs every test that needs neither the frozen
+binaries (scripts/build-binary) nor a container engine: scripts/test runs that subset on
+each supported Python. Modules or tests that need more say so here or with a marker.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+#: Test modules whose every test needs the frozen binaries in dist/.
+_FROZEN_MODULES = {"test_frozen.py", "test_containers.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # Every container test runs dist/pyinit inside its container.
+        if item.path.name in _FROZEN_MODULES or item.get_closest_marker("container"):
+            item.add_marker(pytest.mark.frozen)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell without job control starts a background command with SIGINT and SIGQUIT
+    # ignored (POSIX, "Asynchronous Lists"; scripts/test runs the matrix that way), and an
+    # ignored signal stays ignored across exec: every pyinit the tests start, and its child,
+    # would inherit it. Start from what a terminal gives, the defaults.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
