@@ -56,28 +56,37 @@ PYTHON_IGNORED: frozenset[int] = frozenset({SIGPIPE, SIGXFSZ})
 HANDED_MASK_VARIABLE = "_PYINIT_SIGMASK"
 
 
+def decode_mask(text: str) -> frozenset[int] | None:
+    """Every signal (1..64) whose bit is set in a mask written as /proc/PID/status writes
+    ``SigBlk``; None if ``text`` is not in that one strict format: 1 to 16 lowercase hex
+    digits, bit N-1 for signal N. The one mask decoder: ``_PYINIT_SIGMASK``
+    (:func:`parse_mask`) and ``pyinit doctor``'s /proc reader both use it."""
+    if not 0 < len(text) <= 16 or text.strip("0123456789abcdef"):
+        return None
+    bits = int(text, 16)
+    return frozenset(signo for signo in range(1, 65) if bits >> (signo - 1) & 1)
+
+
 def parse_mask(text: str) -> set[int] | None:
     """The signals of a _PYINIT_SIGMASK value; None if ``text`` is malformed.
 
-    One strict format, the one of ``SigBlk`` in /proc/PID/status: 1 to 16 lowercase hex
-    digits, bit N-1 for signal N (1..64). The bootloaders' C parses it by the same rule
+    The format is :func:`decode_mask`'s. The bootloaders' C parses it by the same rule
     (``_pyi_parse_sigmask`` in packaging/bootloader/pyinit-bootloader.patch); both are
     tested with the vectors in tests/sigmask-vectors.txt. Signals the C library keeps for
     itself (glibc: 32, 33) are not in the result: nobody can block them.
     """
-    if not 0 < len(text) <= 16 or text.strip("0123456789abcdef"):
-        return None
-    bits = int(text, 16)
-    return {signo for signo in VALID if bits >> (signo - 1) & 1}
+    decoded = decode_mask(text)
+    return None if decoded is None else set(decoded & VALID)
 
 
-def format_mask(signals: Iterable[int]) -> str:
-    """The _PYINIT_SIGMASK text of ``signals`` (the inverse of :func:`parse_mask`)."""
+def format_mask(signals: Iterable[int], width: int = 0) -> str:
+    """The mask text of ``signals`` (the inverse of :func:`decode_mask`), zero-padded to
+    ``width`` digits (/proc writes 16)."""
     bits = 0
     for signo in signals:
         if 1 <= signo <= 64:
             bits |= 1 << (signo - 1)
-    return f"{bits:x}"
+    return f"{bits:0{width}x}"
 
 
 #: Linux's names for signals 1-31, by number: the kernel's asm-generic numbering, which
@@ -142,18 +151,23 @@ def signal_name(signo: int) -> str:
     return f"signal {signo}"
 
 
-def parse_signal(text: str) -> int:
+def parse_signal(text: str, *, reserved: bool = False) -> int:
     """A signal by number or name: ``15``, ``TERM``, ``SIGTERM``, ``sigterm``, ``RTMIN+3``.
 
     Raises ValueError with a message fit for the user. ``0`` is returned as 0;
-    callers decide whether it is allowed.
+    callers decide whether it is allowed. The one signal parser; the policy of what a
+    caller accepts beyond the signals this system delivers is an argument: ``reserved``
+    also takes the numbers the C library keeps for itself (glibc: 32 and 33), also as
+    ``SIG33``, which a /proc reader (``pyinit doctor``) meets in other processes' masks.
     """
     if not text.isascii():  # else int() reads "١٥" as 15 and upper() "ſigterm" as SIGTERM
         raise ValueError(f"{text!r} is not a signal name or number: use ASCII, e.g. TERM or 15")
     word = text.strip().upper()
+    if reserved and word.startswith("SIG") and word[3:].isdigit():
+        word = word[3:]
     if word.isdigit():
         signo = int(word)
-        if signo == 0 or signo in VALID:
+        if signo == 0 or signo in VALID or (reserved and 1 <= signo <= SIGRTMAX):
             return signo
         raise ValueError(f"{text!r} is not a signal number on this system (1-{SIGRTMAX})")
     if not word.startswith("SIG"):

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pyinit import procinfo
+from pyinit.doctor import procinfo
 from tests.support import wait_for as wait_until
 
 APPS = Path(__file__).parent / "apps"

@@ -413,7 +413,7 @@ class ChainChecker:
             f"it in the image and no RUN installs {packages[0]}"
             + ("" if known else f", and the base image {base} may not have it")
             + f"; install it (apt-get install {packages[0]}, apk add {packages[0]}"
-            + (", pip install pyinit" if init.name == "pyinit" else "")
+            + (", pip install pyinit-pid1" if init.name == "pyinit" else "")
             + ") or use `docker run --init`",
             "error" if known else "warning",
         )

@@ -145,7 +145,7 @@ RULES: dict[str, Rule] = {
             "it. Followed: COPY/ADD (also --from an earlier stage), RUN apt-get/apk/pip "
             "install in this stage and the stages it is built FROM.",
             "Install it in the final stage (apt-get install tini, apk add tini, pip install "
-            "pyinit, COPY --from) or use `docker run --init`.",
+            "pyinit-pid1, COPY --from) or use `docker run --init`.",
         ),
         Rule(
             "PI013",

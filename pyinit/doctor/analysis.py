@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from pyinit import procinfo
+from pyinit.doctor import procinfo
 from pyinit.doctor.kinds import GROUP_FORWARDERS, KNOWN_INITS, classify, is_sandbox, kind_text
 from pyinit.doctor.proc import (
     Unreadable,

@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from typing import NoReturn
 
-from pyinit import procinfo
+from pyinit.doctor import procinfo
 from pyinit.doctor.analysis import examine
 from pyinit.doctor.proc import Unreadable, read_status, signals_only
 from pyinit.doctor.render import render, render_signals

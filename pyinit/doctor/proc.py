@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pyinit import procinfo
+from pyinit.doctor import procinfo
 from pyinit.doctor.report import Proc
 
 

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import _signal
-
 from pyinit import signals
 
 MASK_FIELDS = ("SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
@@ -25,32 +23,23 @@ def signal_number(text: str) -> int:
 
     Raises ``ValueError`` with a one-line message for anything else (0 included).
     """
-    word = text.strip().upper()
-    digits = word[3:] if word.startswith("SIG") else word
-    if digits.isdigit():
-        if 1 <= int(digits) <= signals.SIGRTMAX:
-            return int(digits)
-        raise ValueError(f"signal number out of range 1-{signals.SIGRTMAX}: {text.strip()}")
-    return signals.parse_signal(text)
+    signo = signals.parse_signal(text, reserved=True)
+    if signo == 0:
+        raise ValueError("0 is not a signal")
+    return signo
 
 
 def parse_mask(hexmask: str) -> frozenset[int]:
     """Decode a hex mask from /proc (``"0000000000004002"``) into signal numbers ``{2, 15}``."""
-    text = hexmask.strip()
-    if not text:
-        raise ValueError("empty signal mask")
-    try:
-        value = int(text, 16)
-    except ValueError:
-        raise ValueError(f"not a hex signal mask: {hexmask!r}") from None
-    if value < 0:
+    decoded = signals.decode_mask(hexmask.strip())
+    if decoded is None:
         raise ValueError(f"not a hex signal mask: {hexmask!r}")
-    return frozenset(n + 1 for n in range(value.bit_length()) if value >> n & 1)
+    return decoded
 
 
 def mask_hex(signums: frozenset[int] | set[int]) -> str:
     """The other way: ``{2, 15}`` -> ``"0000000000004002"``."""
-    return format(sum(1 << (n - 1) for n in signums), "016x")
+    return signals.format_mask(signums, 16)
 
 
 def mask_names(hexmask: str) -> list[str]:
@@ -100,7 +89,7 @@ def signal_state(status: dict[str, str], signum: int) -> str:
 
 # Signals whose default action is not to end the process (ignore, stop or continue).
 _HARMLESS_DEFAULT = {signals.SIGCHLD, signals.SIGCONT, signals.SIGSTOP, *signals.JOB_CONTROL,
-                     _signal.SIGURG, _signal.SIGWINCH}  # fmt: skip
+                     signals.SIGURG, signals.SIGWINCH}  # fmt: skip
 
 
 def meaning(
