@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -285,23 +286,27 @@ class Engine:
     def build(
         self,
         tag: str,
-        dockerfile: str,
+        dockerfile: str | Path,
         *,
         context: Path | None = None,
         target: str | None = None,
         network_host: bool = False,
         timeout: float = 120,
     ) -> subprocess.CompletedProcess[str]:
-        """``docker build`` (the legacy builder) of ``dockerfile`` (its text) in ``context``
-        (None: no context, the Dockerfile is the whole input). On failure the error holds the
-        build's last output lines."""
+        """``docker build`` (the legacy builder) of ``dockerfile`` (a file, or its text) in
+        ``context`` (None: no context, the Dockerfile is the whole input). On failure the
+        error holds the build's last output lines."""
         args = ["build", "-t", tag]
         if target:
             args += ["--target", target]
         if network_host:
             args += ["--network", "host"]
-        args += ["-"] if context is None else ["-f", "-", str(context)]
-        proc = self.cmd(args, timeout=timeout, stdin=dockerfile)
+        text = None if isinstance(dockerfile, Path) else dockerfile
+        if context is None:
+            args += ["-"]
+        else:
+            args += ["-f", "-" if text is not None else str(dockerfile), str(context)]
+        proc = self.cmd(args, timeout=timeout, stdin=text)
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-LOG_TAIL:])
             raise EngineError(f"docker build -t {tag} -> {proc.returncode}:\n{tail}")
@@ -408,6 +413,17 @@ class Engine:
             )
         return rows
 
+    def top(self, name: str) -> list[dict[str, str]]:
+        """``docker top``: the container's processes, seen from the host (any image, no ``ps``
+        needed in it): host pid, stat, args."""
+        out = self.cmd(["top", name, "-o", "pid,stat,args"], check=True).stdout
+        rows = []
+        for line in out.splitlines()[1:]:
+            parts = line.split(None, 2)
+            if len(parts) == 3:
+                rows.append({"pid": parts[0], "stat": parts[1], "args": parts[2]})
+        return rows
+
     def remove(self, *names: str) -> None:
         if names:
             self.cmd(["rm", "--force", *names], timeout=60)
@@ -506,6 +522,104 @@ def import_rootfs(eng: Engine, folder: Path, repo: str, changes: Sequence[str] =
     if stale:
         eng.cmd(["image", "rm", *stale])
     return tag
+
+
+# Debian 12, as the official debian:12-slim is made: mmdebstrap's apt variant (essential +
+# apt) from Debian's own mirrors, without docs, man pages and locales. The sources are the
+# official image's, so `apt-get update` in a `docker build --network host` works.
+DEBIAN_SUITE = "bookworm"
+DEBIAN_MIRRORS = (
+    "deb http://deb.debian.org/debian bookworm main",
+    "deb http://deb.debian.org/debian bookworm-updates main",
+    "deb http://deb.debian.org/debian-security bookworm-security main",
+)
+DEBIAN_OPTIONS = (
+    "--variant=apt",
+    "--dpkgopt=path-exclude=/usr/share/doc/*",
+    "--dpkgopt=path-exclude=/usr/share/man/*",
+    "--dpkgopt=path-exclude=/usr/share/locale/*",
+)
+DEBIAN_CHANGES = (
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    'CMD ["bash"]',
+)
+DEBIAN_TAGS = ("debian:12-slim",)  # the names Dockerfile.example builds FROM
+BASE_LABEL = "org.pyinit.base-inputs"
+
+
+# This machine reaches PyPI through a TLS-intercepting proxy whose CA only the host trusts (its
+# bundle, and PIP_CERT/SSL_CERT_FILE pointing at it). The local debian:12-slim carries that
+# bundle, the local CAs it was made from (/usr/local/share/ca-certificates: a later install of
+# Debian's ca-certificates regenerates the bundle from them) and those variables, as a company's
+# base image does, so Dockerfile.example needs nothing for it.
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+HOST_LOCAL_CAS = Path("/usr/local/share/ca-certificates")
+TRUST_DOCKERFILE = """FROM {pristine}
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY local/ /usr/local/share/ca-certificates/
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+LABEL {label}={key}
+"""
+
+
+def debian_base_image(eng: Engine) -> str:
+    """Make ``debian:12-slim`` locally, offline from any registry: a root filesystem from
+    Debian's packages (cached as /var/cache/pyinit/docker-base-<hash of inputs>.tar), imported
+    with a label holding that hash, so an image of the same inputs is never made twice."""
+    mmdebstrap = shutil.which("mmdebstrap")
+    if mmdebstrap is None:
+        raise EngineError("mmdebstrap is not installed (apt-get install mmdebstrap)")
+    version = subprocess.run(
+        [mmdebstrap, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    inputs = "\0".join((version, DEBIAN_SUITE, *DEBIAN_MIRRORS, *DEBIAN_OPTIONS, *DEBIAN_CHANGES))
+    key = hashlib.sha256(inputs.encode()).hexdigest()[:16]
+    bundle = HOST_CA_BUNDLE.read_bytes() if HOST_CA_BUNDLE.is_file() else b""
+    local = sorted(HOST_LOCAL_CAS.glob("*.crt")) if HOST_LOCAL_CAS.is_dir() else []
+    trust = bundle + b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in local)
+    final_key = hashlib.sha256(f"{key}\0".encode() + trust).hexdigest()[:16]
+    first = DEBIAN_TAGS[0]
+    label = f'{{{{index .Config.Labels "{BASE_LABEL}"}}}}'
+    have = eng.cmd(["image", "inspect", "--format", label, first])
+    if have.returncode != 0 or have.stdout.strip() != final_key:
+        pristine = f"pyinit-base/debian-{DEBIAN_SUITE}:{key}"
+        if not eng.has_image(pristine):
+            _import_debian(eng, mmdebstrap, key, pristine)
+        with tempfile.TemporaryDirectory(prefix="pyinit-trust-") as tmp:
+            (Path(tmp) / "ca-certificates.crt").write_bytes(bundle)
+            (Path(tmp) / "local").mkdir()
+            for cert in local:
+                shutil.copyfile(cert, Path(tmp) / "local" / cert.name)
+            text = TRUST_DOCKERFILE.format(pristine=pristine, label=BASE_LABEL, key=final_key)
+            if not bundle:
+                text = f"FROM {pristine}\nLABEL {BASE_LABEL}={final_key}\n"
+            eng.build(first, text, context=Path(tmp))
+    for tag in DEBIAN_TAGS[1:]:
+        eng.cmd(["tag", first, tag], check=True)
+    return first
+
+
+def _import_debian(eng: Engine, mmdebstrap: str, key: str, tag: str) -> None:
+    tarball = CACHE / f"docker-base-{key}.tar"
+    if not tarball.is_file():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = tarball.with_name(f"{tarball.name}.{os.getpid()}.partial.tar")
+        proc = subprocess.run(
+            [mmdebstrap, *DEBIAN_OPTIONS, DEBIAN_SUITE, str(partial), *DEBIAN_MIRRORS],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if proc.returncode != 0:
+            partial.unlink(missing_ok=True)
+            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-LOG_TAIL:])
+            raise EngineError(f"mmdebstrap {DEBIAN_SUITE} failed ({proc.returncode}):\n{tail}")
+        partial.replace(tarball)
+    args = ["import"]
+    for change in DEBIAN_CHANGES:
+        args += ["--change", change]
+    eng.cmd([*args, str(tarball), tag], timeout=600, check=True)
 
 
 # -- command line ------------------------------------------------------------------------------

@@ -147,12 +147,12 @@ def docker(engine: de.Engine) -> Iterator[de.Engine]:
 
 
 def wait_for_process(d: de.Engine, name: str, args_prefix: str, timeout: float = 15) -> dict:
-    """Poll ``ps`` in the container until a live process whose args start with ``args_prefix``."""
+    """Poll ``docker top`` until a live process whose args start with ``args_prefix``."""
 
     def find() -> dict | None:
         if not d.is_running(name):
             raise AssertionError(f"container exited early:\n{d.logs(name)}")
-        for row in d.processes(name):
+        for row in d.top(name):
             if row["args"].startswith(args_prefix) and not row["stat"].startswith("Z"):
                 return row
         return None
@@ -415,6 +415,65 @@ def test_run_init_reaps_orphans_and_passes_exit_codes(docker, base_image, init):
     assert zombies_after_orphans(docker, name) == 0
     assert docker.run(base_image, ["sh", "-c", "exit 42"], init=path).returncode == 42
     assert docker.run(base_image, ["sh", "-c", "kill -USR1 $$"], init=path).returncode == 138
+
+
+# -- 9. Dockerfile.example, built for real -------------------------------------------------------
+
+EXAMPLE = ct.REPO / "Dockerfile.example"
+EXAMPLE_TARGETS = ("build", "base", "app-sigint", "app")  # every stage; the last is the default
+BUILD_TIMEOUT = 1200  # cold: Debian packages and PyInstaller from the network; warm: seconds
+
+
+@pytest.fixture(scope="session")
+def example(engine: de.Engine) -> dict[str, str]:
+    """Every target of Dockerfile.example, built FROM a debian:12-slim made from Debian's
+    packages (tests/docker_engine.py). `--network host`: the only network a build has here."""
+    try:
+        de.debian_base_image(engine)
+    except (OSError, de.EngineError, subprocess.SubprocessError) as exc:
+        _skip_or_fail(f"no debian:12-slim base image: {exc}")
+    tags = {}
+    for target in EXAMPLE_TARGETS:
+        tag = f"pyinit-example:{target}"
+        engine.build(
+            tag, EXAMPLE, context=ct.REPO, target=target, network_host=True, timeout=BUILD_TIMEOUT
+        )
+        tags[target] = tag
+    return tags
+
+
+@pytest.mark.timeout(BUILD_TIMEOUT + 300)
+def test_example_build_stage_made_the_binary(docker, example):
+    proc = docker.run(example["build"], ["dist/pyinit", "--", "sh", "-c", "exit 7"])
+    assert proc.returncode == 7, proc.stderr
+
+
+@pytest.mark.timeout(BUILD_TIMEOUT + 300)
+def test_example_base_has_pyinit_and_no_python(docker, example):
+    proc = docker.run(example["base"], ["/usr/local/bin/pyinit", "--", "sh", "-c", "exit 7"])
+    assert proc.returncode == 7, proc.stderr
+    found = docker.run(example["base"], ["sh", "-c", "ls /usr/bin/python3* /usr/local/bin/py*"])
+    assert found.stdout.split() == ["/usr/local/bin/pyinit"], found.stdout + found.stderr
+
+
+@pytest.mark.timeout(BUILD_TIMEOUT + 300)
+def test_example_app_stops_with_143_at_once(docker, example, record_property):
+    name = docker.start(example["app"])
+    wait_for_process(docker, name, "sleep infinity")
+    stopped = docker.stop(name, STOP_TIMEOUT)
+    report(record_property, "Dockerfile.example app", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 143 and stopped.seconds < 1.0, docker.logs(name)
+
+
+@pytest.mark.timeout(BUILD_TIMEOUT + 300)
+def test_example_app_sigint_stops_cleanly(docker, example, record_property):
+    name = docker.start(example["app-sigint"])
+    wait_for_log(docker, name, "app: running")
+    wait_for_process(docker, name, "sleep 1")
+    stopped = docker.stop(name, STOP_TIMEOUT)
+    report(record_property, "Dockerfile.example app-sigint", stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == 0 and stopped.seconds < FAST, docker.logs(name)
+    assert CLEAN_INT in docker.logs(name)
 
 
 # -- the engine helper ---------------------------------------------------------------------------
