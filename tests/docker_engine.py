@@ -25,8 +25,12 @@ What this module does, and why:
 From the shell (``scripts/demo`` uses ``exec``)::
 
     .venv/bin/python tests/docker_engine.py exec -- CMD...  # CMD with DOCKER_HOST set; stops after
+    .venv/bin/python tests/docker_engine.py import DIR REPO # docker import DIR; prints the tag
     .venv/bin/python tests/docker_engine.py start           # start (or reuse) and keep it running
     .venv/bin/python tests/docker_engine.py stop            # stop it
+
+``exec`` and ``start`` exit with :data:`CANNOT_START` (and one line on stderr) when no engine
+can start, so a caller can fall back to podman.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ DOCKER_INIT = Path("/usr/bin/docker-init")  # Docker's own init: tini, from Debi
 LOG_TAIL = 15  # lines of dockerd's log shown when it fails
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+CANNOT_START = 75  # EX_TEMPFAIL: the engine did not start (the reason is on stderr)
 
 
 class EngineError(RuntimeError):
@@ -456,8 +461,8 @@ class Engine:
 def engine() -> Engine:
     """Start our dockerd, or reuse the running one; :meth:`Engine.release` when done."""
     cli = docker_cli()
-    if cli is None:
-        raise EngineError("the docker client is not installed (apt-get install docker.io)")
+    if cli is None or shutil.which("dockerd") is None:
+        raise EngineError("dockerd or its client is not installed (apt-get install docker.io)")
     with _flock("start.lock"):
         users = open(ENGINE_DIR / "users.lock", "a+")  # noqa: SIM115 (held until release)
         fcntl.flock(users, fcntl.LOCK_SH)
@@ -626,28 +631,34 @@ def _import_debian(eng: Engine, mmdebstrap: str, key: str, tag: str) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    usage = "usage: docker_engine.py exec -- CMD... | start | stop"
-    if not argv or argv[0] not in ("exec", "start", "stop"):
+    usage = "usage: docker_engine.py exec -- CMD... | import DIR REPO | start | stop"
+    if not argv or argv[0] not in ("exec", "import", "start", "stop"):
         print(usage, file=sys.stderr)
         return 2
     if argv[0] == "stop":
         print("docker_engine: stopped" if stop_daemon() else "docker_engine: was not running")
         return 0
+    command = argv[2:] if argv[1:2] == ["--"] else argv[1:]
+    if argv[0] in ("exec", "import") and not command or argv[0] == "import" and len(command) != 2:
+        print(usage, file=sys.stderr)
+        return 2
     try:
         eng = engine()
     except (OSError, EngineError, subprocess.SubprocessError) as exc:
         print(f"docker_engine: {exc}", file=sys.stderr)
-        return 1
+        return CANNOT_START
     if argv[0] == "start":
         KEEP.touch()
         print(f"DOCKER_HOST={eng.host}")
         return 0
-    command = argv[2:] if argv[1:2] == ["--"] else argv[1:]
-    if not command:
-        print(usage, file=sys.stderr)
-        return 2
     try:
+        if argv[0] == "import":
+            print(import_rootfs(eng, Path(command[0]), command[1]))
+            return 0
         return subprocess.run(command, env=eng.env, check=False).returncode
+    except (OSError, EngineError, subprocess.SubprocessError) as exc:
+        print(f"docker_engine: {exc}", file=sys.stderr)
+        return 1
     finally:
         eng.release()
 
