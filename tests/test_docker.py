@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -474,6 +475,81 @@ def test_example_app_sigint_stops_cleanly(docker, example, record_property):
     report(record_property, "Dockerfile.example app-sigint", stopped.seconds, stopped.exit_code)
     assert stopped.exit_code == 0 and stopped.seconds < FAST, docker.logs(name)
     assert CLEAN_INT in docker.logs(name)
+
+
+# -- 10. Compose: init: true with pyinit as the engine's init, stop_grace_period -------------------
+
+COMPOSE = """\
+version: "2.4"
+services:
+  script:  # the entrypoint without exec, under `init: true`
+    image: {script}
+    init: true
+    network_mode: none
+  int-only:  # ignores SIGTERM: killed when its grace period ends
+    image: {int_only}
+    network_mode: none
+    stop_grace_period: 2s
+  int-only-rewrite:  # the same app with pyinit -r TERM:INT in front
+    image: {rewrite}
+    network_mode: none
+    stop_grace_period: 2s
+"""
+
+
+@pytest.fixture
+def compose(docker, images, tmp_path) -> Iterator[list[str]]:  # noqa: ANN001
+    """The docker-compose command for a project of the three services above, removed after."""
+    cli = shutil.which("docker-compose")
+    if cli is None:
+        _skip_or_fail("docker-compose is not installed (apt-get install docker-compose)")
+    assert cli is not None
+    text = COMPOSE.format(
+        script=images["script"], int_only=images["int-only"], rewrite=images["int-only-rewrite"]
+    )
+    (tmp_path / "docker-compose.yml").write_text(text)
+    base = [cli, "--project-directory", str(tmp_path), "-f", str(tmp_path / "docker-compose.yml")]
+    base += ["-p", f"pyinit{os.getpid()}"]
+    try:
+        yield base
+    finally:
+        subprocess.run([*base, "down", "-t", "0"], env=docker.env, capture_output=True, timeout=60)
+
+
+def _compose(docker: de.Engine, base: list[str], *args: str) -> float:
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [*base, *args], env=docker.env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return time.monotonic() - t0
+
+
+def _container(docker: de.Engine, base: list[str], service: str) -> str:
+    proc = subprocess.run(
+        [*base, "ps", "-q", service], env=docker.env, capture_output=True, text=True, timeout=60
+    )
+    return proc.stdout.strip()
+
+
+def test_compose_init_true_and_stop_grace_period(docker, compose, record_property):
+    with docker.init_as(ct.DEFAULT_BINARY):  # `init: true` runs the engine's init: pyinit
+        _compose(docker, compose, "up", "-d")
+    ids = {s: _container(docker, compose, s) for s in ("script", "int-only", "int-only-rewrite")}
+    for ident in ids.values():
+        wait_for_log(docker, ident, "app: running")
+        wait_for_process(docker, ident, "sleep 1")
+    assert docker.top(ids["script"])[0]["args"].startswith("/sbin/docker-init -- /entrypoint.sh")
+    results = {}
+    for service, ident in ids.items():
+        seconds = _compose(docker, compose, "stop", service)
+        results[service] = (seconds, docker.wait(ident))
+        report(record_property, f"compose stop {service}", seconds, results[service][1])
+    assert results["script"][1] == 143 and CLEAN in docker.logs(ids["script"])
+    assert results["int-only"][1] == 137 and results["int-only"][0] >= 2 - 0.1
+    assert results["int-only-rewrite"][1] == 0 and CLEAN_INT in docker.logs(ids["int-only-rewrite"])
+    # docker-compose itself takes about a second per call here; the stop is in it.
+    assert results["int-only-rewrite"][0] < results["int-only"][0] - 1
 
 
 # -- the engine helper ---------------------------------------------------------------------------
