@@ -468,7 +468,10 @@ def engine() -> Engine:
         fcntl.flock(users, fcntl.LOCK_SH)
         started = False
         try:
-            if not (_pid() and _answers()):
+            pid = _pid()
+            if not (pid and _answers()):
+                if pid:  # ours, but hung: never two daemons on one data-root
+                    _stop_pid(pid)
                 _start_daemon()
                 started = True
         except BaseException:

@@ -26,7 +26,8 @@ from tests import containers as ct
 from tests import docker_engine as de
 from tests.support import has_patched_bootloader
 
-pytestmark = [pytest.mark.docker, pytest.mark.container]
+# A cold run builds the scenario images inside the first test that needs them.
+pytestmark = [pytest.mark.docker, pytest.mark.container, pytest.mark.timeout(180)]
 
 REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
 STOP_TIMEOUT = 10  # docker stop's default: pyinit must return long before it
