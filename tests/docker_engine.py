@@ -148,6 +148,20 @@ def _point_init(target: Path) -> None:
     tmp.replace(INIT_LINK)
 
 
+def _unmount_exec_root() -> None:
+    """dockerd leaves mounts in its exec-root when it stops (the netns/default bind mount):
+    unmount them, so the folder can go and a temporary engine folder can be removed."""
+    exec_root = str(ENGINE_DIR / "exec") + "/"
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return
+    for line in reversed(mounts):
+        target = line.split()[1].replace("\\040", " ")
+        if target.startswith(exec_root):
+            subprocess.run(["umount", "-l", target], capture_output=True, check=False)
+
+
 def _start_daemon() -> None:
     """Start dockerd in the background; return once it answers. Raises EngineError with its log."""
     dockerd = shutil.which("dockerd")
@@ -157,6 +171,7 @@ def _start_daemon() -> None:
         raise EngineError("the docker client is not installed (apt-get install docker.io)")
     # A previous dockerd that died (or a reboot) leaves its exec-root state and pidfile behind;
     # both only describe running processes, so they go. The data-root stays.
+    _unmount_exec_root()
     shutil.rmtree(ENGINE_DIR / "exec", ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         PIDFILE.unlink()
@@ -226,6 +241,7 @@ def _stop_pid(pid: int) -> None:
                 os.kill(pid, signal.SIGKILL)
             break
         time.sleep(0.05)
+    _unmount_exec_root()
 
 
 def stop_daemon() -> bool:
