@@ -29,6 +29,9 @@ From the shell (``scripts/demo`` uses ``exec``)::
     .venv/bin/python tests/docker_engine.py start           # start (or reuse) and keep it running
     .venv/bin/python tests/docker_engine.py stop            # stop it
 
+Environment: ``PYINIT_CACHE`` (default /var/cache/pyinit) holds the engine folder and the base
+image tarballs; ``PYINIT_DOCKER_DIR`` names the engine folder itself (a test uses a throwaway one).
+
 ``exec`` and ``start`` exit with :data:`CANNOT_START` (and one line on stderr) when no engine
 can start, so a caller can fall back to podman.
 """
