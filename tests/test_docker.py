@@ -478,6 +478,58 @@ def test_example_app_sigint_stops_cleanly(docker, example, record_property):
     assert CLEAN_INT in docker.logs(name)
 
 
+# The STOPSIGNAL write-up's own case, in Python: an app that handles only SIGINT, its image
+# without and with `STOPSIGNAL SIGINT`, and with pyinit -r TERM:INT. The image: Dockerfile.example's
+# build stage, which has Debian's python3 and the dist/pyinit it built.
+PY_APP = """\
+import signal, sys, time
+
+def shutdown(signum, frame):
+    print(f"Received {signal.Signals(signum).name}: cleaning up", flush=True)
+    sys.exit(0)
+
+signal.signal(signal.SIGINT, shutdown)  # SIGINT only: SIGTERM keeps its default action
+print("Application started", flush=True)
+while True:
+    time.sleep(2)
+"""
+PY_DOCKERFILES = {
+    "py-without-stopsignal": 'CMD ["python3", "-u", "/app/app.py"]',
+    "py-with-stopsignal": 'STOPSIGNAL SIGINT\nCMD ["python3", "-u", "/app/app.py"]',
+    "py-pyinit-rewrite": (
+        'ENTRYPOINT ["/src/dist/pyinit", "-r", "TERM:INT", "--"]\n'
+        'CMD ["python3", "-u", "/app/app.py"]'
+    ),
+}
+
+
+@pytest.mark.timeout(BUILD_TIMEOUT + 300)
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [("py-without-stopsignal", 137), ("py-with-stopsignal", 0), ("py-pyinit-rewrite", 0)],
+)
+def test_python_app_that_handles_only_sigint(
+    docker, example, tmp_path, record_property, kind, code
+):
+    (tmp_path / "app.py").write_text(PY_APP)
+    body = PY_DOCKERFILES[kind]
+    tag = f"pyinit-test/{kind}:latest"
+    docker.build(
+        tag, f"FROM {example['build']}\nCOPY app.py /app/app.py\n{body}\n", context=tmp_path
+    )
+    name = docker.start(tag)
+    wait_for_log(docker, name, "Application started")
+    stopped = docker.stop(name, STOP_TIMEOUT if code == 0 else CONTRAST_TIMEOUT)
+    report(record_property, kind, stopped.seconds, stopped.exit_code)
+    assert stopped.exit_code == code, docker.logs(name)
+    if code == 0:
+        assert stopped.seconds < FAST
+        assert "Received SIGINT: cleaning up" in docker.logs(name)
+    else:  # python as PID 1 has no SIGTERM handler: the kernel drops it, SIGKILL follows
+        assert stopped.seconds >= CONTRAST_TIMEOUT - 0.1
+        assert "cleaning up" not in docker.logs(name)
+
+
 # -- 10. Compose: init: true with pyinit as the engine's init, stop_grace_period -------------------
 
 COMPOSE = """\
@@ -563,6 +615,21 @@ def test_engine_is_reused(engine):
     assert not other.started and other.host == engine.host
     other.release()
     assert engine.cmd(["version", "--format", "{{.Server.Version}}"]).returncode == 0
+
+
+def test_cli_without_dockerd_exits_75_in_one_line(tmp_path):
+    """scripts/demo falls back to podman on exit 75; the reason is one line on stderr."""
+    env = dict(os.environ, PATH="/nonexistent", PYINIT_DOCKER_DIR=str(tmp_path / "engine"))
+    proc = subprocess.run(
+        [sys.executable, str(ct.REPO / "tests" / "docker_engine.py"), "exec", "--", "true"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == de.CANNOT_START, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "apt-get install docker.io" in proc.stderr
 
 
 def test_failing_daemon_reports_its_log(tmp_path):
