@@ -39,6 +39,7 @@ can start, so a caller can fall back to podman.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import hashlib
 import json
@@ -62,6 +63,7 @@ DOCKER_INIT = Path("/usr/bin/docker-init")  # Docker's own init: tini, from Debi
 LOG_TAIL = 15  # lines of dockerd's log shown when it fails
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+PRUNE_AFTER_HOURS = 24.0  # see prune_images
 CANNOT_START = 75  # EX_TEMPFAIL: the engine did not start (the reason is on stderr)
 
 
@@ -532,7 +534,7 @@ def tree_hash(folder: Path) -> str:
 
 def import_rootfs(eng: Engine, folder: Path, repo: str, changes: Sequence[str] = ()) -> str:
     """``docker import`` a root filesystem folder as ``repo:<hash of its content>``; return the
-    tag. An image of the same content is reused; older tags of ``repo`` are removed."""
+    tag. An image of the same content is reused."""
     key = hashlib.sha256((tree_hash(folder) + "\0" + "\0".join(changes)).encode()).hexdigest()[:16]
     tag = f"{repo}:{key}"
     if not eng.has_image(tag):
@@ -544,11 +546,29 @@ def import_rootfs(eng: Engine, folder: Path, repo: str, changes: Sequence[str] =
             args += ["--change", change]
         eng.cmd([*args, str(tarball), tag], timeout=300, check=True)
         tarball.unlink()
-    old = eng.cmd(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repo]).stdout.split()
-    stale = [t for t in old if t != tag]
-    if stale:
-        eng.cmd(["image", "rm", *stale])
     return tag
+
+
+def prune_images(eng: Engine, reference: str, keep_hours: float = PRUNE_AFTER_HOURS) -> None:
+    """Remove the images matching ``reference`` (e.g. ``pyinit-test/*``) created more than
+    ``keep_hours`` ago: what earlier builds of the binary left. Not the newer ones: another run
+    (another clone) may be using them now, as the engine is shared. An old image still in use
+    by this run is simply made again (call this before making the images)."""
+    out = eng.cmd(
+        ["image", "ls", "--filter", f"reference={reference}", "--format", "{{.ID}} {{.CreatedAt}}"]
+    ).stdout
+    now = datetime.datetime.now(datetime.timezone.utc)
+    old = []
+    for line in out.splitlines():
+        ident, _, created = line.partition(" ")
+        try:  # "2026-12-01 21:16:00 +0000 UTC"
+            stamp = datetime.datetime.strptime(created[:25], "%Y-%m-%d %H:%M:%S %z")
+        except ValueError:
+            continue
+        if (now - stamp).total_seconds() > keep_hours * 3600:
+            old.append(ident)
+    if old:
+        eng.cmd(["image", "rm", "--force", *dict.fromkeys(old)], timeout=120)
 
 
 # Debian 12, as the official debian:12-slim is made: mmdebstrap's apt variant (essential +
@@ -675,6 +695,7 @@ def _main(argv: list[str]) -> int:
         return 0
     try:
         if argv[0] == "import":
+            prune_images(eng, command[1])
             print(import_rootfs(eng, Path(command[0]), command[1]))
             return 0
         return subprocess.run(command, env=eng.env, check=False).returncode

@@ -12,6 +12,7 @@ Skips only when no engine can start (its last log lines say why) or the binaries
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -122,6 +123,7 @@ def base_image(engine: de.Engine, tmp_path_factory: pytest.TempPathFactory) -> s
         path = fs.path / dest.lstrip("/")
         path.write_text(text)
         path.chmod(0o755)
+    de.prune_images(engine, "pyinit-test/*")
     return de.import_rootfs(engine, fs.path, "pyinit-test/busybox")
 
 
@@ -129,8 +131,9 @@ def base_image(engine: de.Engine, tmp_path_factory: pytest.TempPathFactory) -> s
 def images(engine: de.Engine, base_image: str) -> dict[str, str]:
     """Tag of every scenario image (the layer cache makes an unchanged one instant)."""
     tags = {}
+    key = base_image.rpartition(":")[2]  # its content: runs of other clones use other tags
     for name, body in DOCKERFILES.items():
-        tag = f"pyinit-test/{name}:latest"
+        tag = f"pyinit-test/{name}:{key}"
         engine.build(tag, f"FROM {base_image}\n{body}\n")
         tags[name] = tag
     return tags
@@ -434,9 +437,11 @@ def example(engine: de.Engine) -> dict[str, str]:
         de.debian_base_image(engine)
     except (OSError, de.EngineError, subprocess.SubprocessError) as exc:
         _skip_or_fail(f"no debian:12-slim base image: {exc}")
+    de.prune_images(engine, "pyinit-example/*")
     tags = {}
+    clone = hashlib.sha256(str(ct.REPO).encode()).hexdigest()[:12]  # each clone its own tags
     for target in EXAMPLE_TARGETS:
-        tag = f"pyinit-example:{target}"
+        tag = f"pyinit-example/{target}:{clone}"
         engine.build(
             tag, EXAMPLE, context=ct.REPO, target=target, network_host=True, timeout=BUILD_TIMEOUT
         )
@@ -513,7 +518,7 @@ def test_python_app_that_handles_only_sigint(
 ):
     (tmp_path / "app.py").write_text(PY_APP)
     body = PY_DOCKERFILES[kind]
-    tag = f"pyinit-test/{kind}:latest"
+    tag = f"pyinit-test/{kind}:{example['build'].rpartition(':')[2]}"
     docker.build(
         tag, f"FROM {example['build']}\nCOPY app.py /app/app.py\n{body}\n", context=tmp_path
     )
