@@ -4,7 +4,9 @@ The daemon is Debian's dockerd, private to the tests (tests/docker_engine.py). T
 is the busybox + glibc root filesystem of tests/containers.py (no Python in it), with dist/pyinit
 at /pyinit and /usr/local/bin/pyinit and three small shell apps, brought in with `docker import`;
 the images of each scenario are built FROM it with `docker build`. Every scenario runs the same
-image without pyinit too, and shows the failure.
+image without pyinit too, and shows the failure. Dockerfile.example is built for real (every
+target) FROM a debian:12-slim made from Debian's packages; its build stage also hosts the Python
+version of the STOPSIGNAL case. Compose runs when Debian's docker-compose is installed.
 
 Skips only when no engine can start (its last log lines say why) or the binaries are not built;
 ``PYINIT_CONTAINER_TESTS=require`` (CI sets it) turns those skips into failures.
