@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from pyinit.check.sh import is_assignment
 from pyinit.check.stopsignal import parse_signal
+from pyinit.known import CHILD_RUNNERS, INITS, SHELLS, WRAPPERS
 from pyinit.signals import signal_name
 
-_SHELLS = {"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"}
-_INITS = {"pyinit", "tini", "tini-static", "docker-init", "dumb-init", "catatonit"}
-_OTHER_INITS = {"s6-svscan", "s6-linux-init", "runsvdir", "runit", "runit-init", "my_init",
-                "supervisord", "systemd", "init", "openrc-init", "s6-overlay-suexec"}  # fmt: skip
-# Programs that exec the rest of their arguments after options and N words of their own.
-_WRAPPERS = {"gosu": 1, "su-exec": 1, "s6-setuidgid": 1, "setpriv": 0, "nice": 0,
-             "chpst": 0, "env": 0}  # fmt: skip
+# One table with pyinit doctor (pyinit/known.py): inits whose command line's rest is their
+# child, so the chain goes on through them, and the supervisors that end it.
+_SHELLS = SHELLS
+_INITS = {name for name, family in INITS.items() if family in CHILD_RUNNERS}
+_OTHER_INITS = set(INITS) - _INITS
+_WRAPPERS = WRAPPERS
 _WRAPPER_VALUE_OPTIONS = {"-n", "-u", "-U", "-g"}
 # The other inits' getopt options (their --help); pyinit's own come from pyinit.cli.parse.
 _GETOPT = {

@@ -6,7 +6,7 @@ import os
 import time
 
 from pyinit.doctor import procinfo
-from pyinit.doctor.kinds import GROUP_FORWARDERS, KNOWN_INITS, classify, is_sandbox, kind_text
+from pyinit.doctor.kinds import classify, is_sandbox, kind_text
 from pyinit.doctor.proc import (
     Unreadable,
     exe,
@@ -30,6 +30,7 @@ from pyinit.doctor.tree import (
     top_level,
     tree_rows,
 )
+from pyinit.known import GROUP_FORWARDERS, INITS
 
 CORE_SIGNALS = ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP")
 
@@ -190,7 +191,7 @@ def _check_zombies(r: Report, procs: dict[int, Proc], zombie_pids: list[int], wa
             reaps, why = True, "reaped while doctor watched"
         elif read_wchan(zp.ppid).startswith("do_wait"):
             reaps, why = True, "its parent is waiting in wait(), so it will reap it"
-        elif parent_kind in KNOWN_INITS.values() and wait <= 0:
+        elif parent_kind in INITS.values() and wait <= 0:
             reaps, why = True, f"its parent is {parent_kind}, an init that reaps"
         else:
             reaps = False
@@ -198,7 +199,7 @@ def _check_zombies(r: Report, procs: dict[int, Proc], zombie_pids: list[int], wa
                 f"still a zombie after {wait:g} s: its parent pid {zp.ppid} ({pname}) "
                 "does not wait() for it"
             )
-            if zp.ppid == r.pid and r.is_ns_init and parent_kind not in KNOWN_INITS.values():
+            if zp.ppid == r.pid and r.is_ns_init and parent_kind not in INITS.values():
                 why += "; PID 1 must reap orphans, and this one does not"
         r.zombies.append(Zombie(z, zp.nspid, zp.name, zp.ppid, pname, reaps, why))
         if not reaps:
@@ -222,7 +223,7 @@ def _check_group(r: Report, procs: dict[int, Proc], desc: list[int], kids: list[
             kids = by_age([procs[c] for c in inner.children])
             skip.add(inner.pid)
     ref: Proc | None = procs[r.pid]
-    if r.kind in GROUP_FORWARDERS or (r.kind in KNOWN_INITS.values() and kids):
+    if r.kind in GROUP_FORWARDERS or (r.kind in INITS.values() and kids):
         ref = kids[0] if kids else None
     if ref is None:
         return

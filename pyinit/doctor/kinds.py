@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import os
 
-SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "yash", "hush", "busybox"})
-
-# Inits that reap every zombie and pass signals on. Value: how they forward.
-KNOWN_INITS = {"pyinit": "pyinit", "tini": "tini", "tini-static": "tini", "dumb-init": "dumb-init",
-               "docker-init": "tini",  # `docker run --init` ships tini under this name
-               "catatonit": "catatonit", "s6-svscan": "s6", "runsvdir": "runit", "runit": "runit",
-               "systemd": "systemd", "init": "init"}  # fmt: skip
-# Inits that put the child in its own session and signal its whole process group.
-GROUP_FORWARDERS = frozenset({"pyinit", "dumb-init"})
-
-# Pod sandboxes: the PID 1 of a pod whose containers share one PID namespace
-# (Kubernetes `shareProcessNamespace: true`, `podman pod create --share pid`). Each
-# holds the namespace open and reaps; none runs the workload. Name -> an argument the
-# command line must hold (catatonit is also podman's `--init`, where it is a real init;
-# `-P` makes it the pod's pause process), or "" for none.
-SANDBOXES = {"pause": "", "catatonit": "-P", "podman-pause": ""}
+from pyinit.known import INITS, SANDBOXES, SHELLS
 
 
 def is_sandbox(name: str, cmdline: list[str]) -> bool:
@@ -46,8 +31,8 @@ def classify(name: str, exe: str | None, cmdline: list[str]) -> str:
         if (args and os.path.basename(args[0]) == "pyinit") or module == ["pyinit"]:
             return "pyinit"
     for cand in (argv0, name, exe_base):
-        if cand in KNOWN_INITS:
-            return KNOWN_INITS[cand]
+        if cand in INITS:
+            return INITS[cand]
     if argv0 == "busybox" and len(cmdline) > 1 and os.path.basename(cmdline[1]) in SHELLS:
         return "shell"
     if argv0 in SHELLS or name in SHELLS:
@@ -62,7 +47,7 @@ def kind_text(kind: str) -> str:
         return "a pod sandbox (pause process): it holds the pod's shared PID namespace"
     if kind in ("pyinit", "tini", "dumb-init", "catatonit"):
         return f"{kind}, an init that forwards signals and reaps zombies"
-    if kind in KNOWN_INITS.values():
+    if kind in INITS.values():
         return f"{kind}, a service supervisor / init"
     if kind == "shell":
         return "a shell"
