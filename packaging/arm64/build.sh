@@ -108,7 +108,7 @@ fi
 hostpy=.venv/bin/python
 pyver=$(readlink "$rootfs/usr/bin/python3") # python3.11
 pyver=${pyver#python}
-reqs=("$PYINSTALLER_REQ" "psutil>=5.8" pyelftools setuptools wheel scons)
+reqs=(pip "$PYINSTALLER_REQ" "psutil>=5.8" pyelftools setuptools wheel scons)
 stamp=$(printf '%s\n' "$pyver" "${reqs[@]}" "$STATICX_REQ" | sha256sum | cut -c1-16)
 if [ "$(cat "$wheels/.stamp" 2>/dev/null)" != "$stamp" ]; then
   say "downloading arm64 wheels for Python $pyver: ${reqs[*]}; the $STATICX_REQ sdist"
@@ -144,17 +144,21 @@ for req in "$PYINSTALLER_REQ" "$STATICX_REQ"; do
   fi
 done
 
-in_root() { # in_root CMD...: run CMD in the arm64 root, $work/src at /src, no network needed
+# in_root CMD...: run CMD in the arm64 root, $work/src at /src, offline. STATICX_LDD: staticx
+# runs ldd with PATH removed from its environment, so it would not find the one in /usr/local/bin
+# that knows the arm64 loader (rootfs.sh).
+in_root() {
   mkdir -p "$rootfs/src"
   unshare --mount --fork -- sh -c '
     set -e
     mount -t proc proc "$0/proc"
     mount --rbind /dev "$0/dev"
     mount --bind "$1" "$0/src"
-    root=$0; shift 2
+    root=$0; shift
     exec chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME=/root LANG=C.UTF-8 PIP_NO_INDEX=1 PIP_FIND_LINKS=/src/.wheels \
       PIP_DISABLE_PIP_VERSION_CHECK=1 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1700000000}" \
+      STATICX_LDD=/usr/local/bin/ldd \
       /bin/bash -c "cd /src && exec \"\$@\"" bash "$@"
   ' "$rootfs" "$work/src" "$@"
 }
@@ -168,9 +172,12 @@ if ! in_root .venv/bin/python -c "$venv_ok" 2>/dev/null; then
   rm -rf "$work/src/.venv"
   in_root bash -c '
     set -e
-    python3 -m venv .venv
-    .venv/bin/pip install -q --no-index --find-links /src/.wheels "$1" "psutil>=5.8" pyelftools setuptools wheel scons
-    .venv/bin/pip install -q --no-index --find-links /src/.wheels --no-build-isolation "$2"
+    python3 -m venv --without-pip .venv # no python3-venv:arm64 here (rootfs.sh)
+    export PATH=/src/.venv/bin:$PATH    # staticx'"'"'s setup.py runs scons
+    pip_wheel=$(ls /src/.wheels/pip-*.whl | tail -n 1)
+    .venv/bin/python "$pip_wheel/pip" install -q --no-index --find-links /src/.wheels \
+      pip "$1" "psutil>=5.8" pyelftools setuptools wheel scons
+    .venv/bin/python -m pip install -q --no-index --find-links /src/.wheels --no-build-isolation "$2"
   ' bash "$PYINSTALLER_REQ" "$STATICX_REQ" >"$work/venv.log" 2>&1 \
     || { tail -n 20 "$work/venv.log" >&2; die "the arm64 venv could not be made (log: $work/venv.log)"; }
   say "venv made in $((SECONDS - t)) s"
@@ -178,8 +185,9 @@ fi
 
 say "running scripts/build-binary --all ${passthrough[*]} in $rootfs (emulated)"
 t=$SECONDS
-in_root bash scripts/build-binary --all "${passthrough[@]}" 2>&1 | sed 's/^/  [arm64] /'
-[ "${PIPESTATUS[0]}" = 0 ] || die "the build inside the arm64 root failed (see above; logs in $work/src/build/)"
+if ! in_root bash scripts/build-binary --all "${passthrough[@]}" 2>&1 | sed -u 's/^/  [arm64] /'; then
+  die "the build inside the arm64 root failed (see above; logs in $work/src/build/)"
+fi
 say "inner build took $((SECONDS - t)) s"
 
 rm -rf "$out.tmp"

@@ -9,14 +9,21 @@
 # holds the binfmt handler: packaging/arm64/binfmt.py run), into a temporary folder renamed
 # into place only once complete. Measured here: ~6.5 min on 2 busy cores.
 #
-# What it holds and why:
-# - arm64: python3 (+ -dev for the shared libpython PyInstaller bundles, + -venv), libc6-dev,
-#   patchelf (staticx), busybox-static (the arm64 container tests take it from here);
-# - amd64: the cross compiler gcc-aarch64-linux-gnu and its binutils, linked as gcc, cc,
-#   strip, objdump, ... in /usr/local/bin. In this multi-arch root the x86-64 compiler runs at
-#   native speed while Python runs emulated: the bootloaders (packaging/bootloader/build.sh,
-#   unchanged) build in seconds instead of ~5 minutes, and PyInstaller's strip is native too.
-#   (An arm64 gcc/binutils cannot sit beside them: same package names, same files.)
+# What it holds and why: a root whose own (native) architecture is amd64, with arm64 as a
+# foreign one (Debian multiarch):
+# - arm64: python3 and python3-dev (the shared libpython PyInstaller bundles), libc6-dev,
+#   busybox-static (the arm64 container tests take busybox and glibc from here). Only these run
+#   emulated. (python3-venv:arm64 is not installable beside amd64: it depends on an
+#   Architecture: all wheel package; build.sh makes the venv --without-pip and runs pip from
+#   its wheel.)
+# - amd64, at native speed: the shell tools, patch, patchelf (either architecture's edits any
+#   ELF file) and the cross compiler gcc-aarch64-linux-gnu with its binutils, linked as gcc,
+#   cc, strip, ... in /usr/local/bin: the bootloaders (packaging/bootloader/build.sh, as is)
+#   build in seconds, not ~6 minutes emulated, and PyInstaller's strip runs natively too.
+#   An amd64 cross compiler inside an arm64-native root is not installable (its Architecture:
+#   all dependencies count as arm64 there); hence this way round.
+# - /usr/local/bin/ldd: Debian's ldd with the arm64 loader added to the loaders it tries
+#   (PyInstaller asks ldd for the libraries of libpython and the extension modules).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${PYINIT_CACHE:-/var/cache/pyinit}
@@ -28,8 +35,8 @@ die() { log "error: $*"; exit 1; }
 
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
-ARM64=(python3 python3-dev python3-venv libc6-dev patchelf busybox-static)
-AMD64=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross)
+ARM64=(python3 python3-dev libc6-dev busybox-static)
+AMD64=(patch patchelf gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross)
 TOOLS=(gcc cc strip objdump objcopy readelf ld ar nm ranlib)
 
 mkdir -p "$cache"
@@ -45,20 +52,22 @@ command -v arch-test >/dev/null || die "arch-test is not installed (apt-get inst
 tmp=$dest.tmp
 rm -rf "$tmp"
 start=$SECONDS
-log "making $dest with mmdebstrap (${ARM64[*]}; amd64: ${AMD64[*]})"
-links=""
+log "making $dest with mmdebstrap (arm64: ${ARM64[*]}; amd64: ${AMD64[*]}; log: $dest.log)"
+include=$(IFS=,; echo "${ARM64[*]/%/:arm64},${AMD64[*]}")
+mmdebstrap --quiet --architectures=amd64,arm64 --variant=essential --include="$include" \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' "$SUITE" "$tmp" "$MIRROR" >"$dest.log" 2>&1 \
+  || { tail -n 20 "$dest.log" >&2; rm -rf "$tmp"; die "mmdebstrap failed (log: $dest.log)"; }
+mkdir -p "$tmp/usr/local/bin"
 for t in "${TOOLS[@]}"; do
   target=aarch64-linux-gnu-$t
   [ "$t" = cc ] && target=aarch64-linux-gnu-gcc
-  links+="ln -sf /usr/bin/$target \"\$1/usr/local/bin/$t\"; "
+  ln -sf "/usr/bin/$target" "$tmp/usr/local/bin/$t"
 done
-include=$(IFS=,; echo "${ARM64[*]},${AMD64[*]/%/:amd64}")
-mmdebstrap --quiet --architectures=arm64,amd64 --variant=essential --include="$include" \
-  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-  --dpkgopt='path-exclude=/usr/share/locale/*' \
-  --customize-hook="mkdir -p \"\$1/usr/local/bin\"; $links" \
-  "$SUITE" "$tmp" "$MIRROR" >&2 \
-  || { rm -rf "$tmp"; die "mmdebstrap failed (is the qemu-aarch64 binfmt handler registered? packaging/arm64/binfmt.py run ...)"; }
+sed 's|^RTLDLIST="\(.*\)"$|RTLDLIST="\1 /lib/ld-linux-aarch64.so.1"|' "$tmp/usr/bin/ldd" \
+  >"$tmp/usr/local/bin/ldd"
+chmod 755 "$tmp/usr/local/bin/ldd"
+grep -q 'ld-linux-aarch64' "$tmp/usr/local/bin/ldd" || die "$tmp/usr/bin/ldd has no RTLDLIST line to extend"
 touch "$tmp/.complete"
 mv "$tmp" "$dest"
 log "made $dest in $((SECONDS - start)) s ($(du -sm "$dest" | cut -f1) MB)"
