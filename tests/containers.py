@@ -356,14 +356,14 @@ def copy_tree_into_rootfs(
     # No LD_LIBRARY_PATH: the bootloader itself links against the system's libraries (e.g. libz)
     # even when a copy sits in the folder; the folder's own libraries are found at run time.
     inside = [f for f in src.rglob("*") if f.is_file()]
-    copied: list[Path] = []
+    copied: dict[str, Path] = {}  # in-image path -> source (one file may have two names)
     for elf in elves:
         for lib_dest, lib in _libraries(elf, arch, provided=inside).items():
-            if lib in copied:
+            if lib_dest in copied:
                 continue
             _copy_file(lib, rootfs, lib_dest)
-            copied.append(lib)
-    return copied
+            copied[lib_dest] = lib
+    return list(dict.fromkeys(copied.values()))
 
 
 @dataclass
