@@ -22,6 +22,9 @@
 #   arm64-dist-KEY/     the three results, KEY = sha256 of every file under pyinit/ and
 #                       packaging/, scripts/build-binary, the options and the rootfs: a second
 #                       run with the same inputs copies them into dist/ and is done.
+# Measured on 2 cores shared with other builds (load 2.5-3): 4 min 3 s cold from a clean clone
+# and an empty cache (root filesystem 45 s, venv 48 s, the three builds 127 s); 2 min 19 s after
+# a source change; 0.2 s with the same inputs.
 # Needs (scripts/setup installs them): qemu-user-static, mmdebstrap, arch-test, root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -7,7 +7,7 @@
 # recipe below is its only input, so a fresh clone reuses it. It is made by mmdebstrap from
 # Debian's packages, with qemu-user-static running the arm64 maintainer scripts (the caller
 # holds the binfmt handler: packaging/arm64/binfmt.py run), into a temporary folder renamed
-# into place only once complete. Measured here: ~6.5 min on 2 busy cores.
+# into place only once complete. Measured here: 45-120 s on 2 shared cores.
 #
 # What it holds and why: a root whose own (native) architecture is amd64, with arm64 as a
 # foreign one (Debian multiarch):
