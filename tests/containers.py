@@ -13,6 +13,12 @@ What this module does, and why:
   ELF files bundled inside a PyInstaller onefile archive), copied from the host, and no Python.
   The result is what ``podman run --rootfs DIR`` boots, and it is the hand-built twin of the
   ``Dockerfile.example`` runtime stage.
+* ``build_rootfs(..., arch="arm64")`` makes the same for a foreign architecture: busybox, the
+  loader and the libraries come from that architecture's Debian root filesystem (``SYSROOTS``;
+  for arm64 the one ``scripts/build-binary --arch arm64`` makes and links at build/arm64-rootfs),
+  resolved from the ELF files' own PT_INTERP and DT_NEEDED entries (pyelftools) the way Debian's
+  loader searches, since the host's ``ldd`` cannot run them. Running the result needs the qemu
+  binfmt handler (packaging/arm64/binfmt.py).
 * ``copy_into_rootfs`` is the hook for extra files (e.g. a later test that runs
   ``podman exec CTR /pyinit doctor`` needs nothing more, but a test that wants another tool or a
   config file in the image can drop it in with this).
@@ -51,6 +57,23 @@ BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
 # and the tests put a copy there too so both spellings work.
 PYINIT_IN_ROOTFS = "/pyinit"
 PYINIT_IN_IMAGE = "/usr/local/bin/pyinit"
+
+
+@dataclass(frozen=True)
+class Arch:
+    """A foreign architecture whose binaries the tests run under qemu-user."""
+
+    name: str  # Debian's name: arm64
+    multiarch: str  # its library folder on Debian: /usr/lib/<multiarch>
+    qemu: str  # qemu-user-static's interpreter, runs its busybox to list the applets
+    sysroot: Path  # a Debian root filesystem of it: busybox, the loader, libraries
+
+
+ARCHES = {
+    "arm64": Arch(
+        "arm64", "aarch64-linux-gnu", "qemu-aarch64-static", REPO / "build" / "arm64-rootfs"
+    ),
+}
 
 CONTAINERS_CONF_TEXT = """\
 # Written by tests/containers.py; see DEVELOPERS.md for why each line is here.
@@ -123,12 +146,100 @@ def needed_libraries(
     return libs
 
 
-def bundled_elf_libraries(binary: Path) -> list[Path]:
-    """Host libraries needed by the ELF files packed inside a PyInstaller onefile ``binary``.
+def _in_sysroot(sysroot: Path, path: str) -> Path:
+    """The host file that absolute ``path`` names inside ``sysroot``: symlinks are followed
+    inside it (an absolute link target is relative to ``sysroot``, not to the host's root)."""
+    parts = [p for p in path.split("/") if p]
+    resolved: list[str] = []
+    hops = 0
+    while parts:
+        part = parts.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            if resolved:
+                resolved.pop()
+            continue
+        candidate = sysroot.joinpath(*resolved, part)
+        if candidate.is_symlink():
+            hops += 1
+            if hops > 40:
+                raise RuntimeError(f"{sysroot}: too many symlinks in {path}")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            parts = [p for p in target.split("/") if p] + parts
+            continue
+        resolved.append(part)
+    return sysroot.joinpath(*resolved)
 
-    The bootloader's own ``ldd`` does not show them: libpython and the extension modules are
-    unpacked at run time, and PyInstaller deliberately leaves glibc's libraries (libc, libm,
-    libdl, libpthread, librt, libutil, ...) out of the archive, expecting the image to have them.
+
+def elf_dependencies(elf: Path) -> tuple[str | None, list[str]]:
+    """``elf``'s program interpreter (PT_INTERP; None for a static file) and DT_NEEDED names."""
+    from elftools.elf.dynamic import DynamicSection  # pyelftools: the build's staticx needs it
+    from elftools.elf.elffile import ELFFile
+
+    with elf.open("rb") as f:
+        image = ELFFile(f)
+        interp: str | None = None
+        for segment in image.iter_segments():
+            if segment["p_type"] == "PT_INTERP":
+                interp = segment.get_interp_name()
+        needed: list[str] = []
+        for section in image.iter_sections():
+            if isinstance(section, DynamicSection):
+                needed += [t.needed for t in section.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
+    return interp, needed
+
+
+def sysroot_libraries(
+    binary: Path, arch: Arch, provided: Collection[Path] = (), skip: Collection[str] = ()
+) -> dict[str, Path]:
+    """In-image path -> file in ``arch.sysroot`` for the loader and every library ``binary``
+    needs, recursively: the foreign-architecture stand-in for :func:`needed_libraries`.
+
+    A name is searched in /lib/MULTIARCH, /usr/lib/MULTIARCH, /lib, /usr/lib, the order of
+    Debian's loader. ``provided`` files (e.g. the other files of a PyInstaller bundle, found at
+    run time) satisfy their names and have their own needs resolved; names in ``skip`` are
+    left alone. Raises ``RuntimeError`` naming what is missing.
+    """
+    search = (f"/lib/{arch.multiarch}", f"/usr/lib/{arch.multiarch}", "/lib", "/usr/lib")
+    by_name = {p.name: p for p in provided}
+    result: dict[str, Path] = {}
+    seen: set[str] = set(skip)
+    missing: list[str] = []
+    todo = [binary]
+    while todo:
+        interp, needed = elf_dependencies(todo.pop())
+        if interp is not None and interp not in result:
+            host = _in_sysroot(arch.sysroot, interp)
+            if host.is_file():
+                result[interp] = host
+            else:
+                missing.append(interp)
+        for name in needed:
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in by_name:
+                todo.append(by_name[name])
+                continue
+            for folder in search:
+                host = _in_sysroot(arch.sysroot, f"{folder}/{name}")
+                if host.is_file():
+                    result[f"{folder}/{name}"] = host
+                    todo.append(host)
+                    break
+            else:
+                missing.append(name)
+    if missing:
+        raise RuntimeError(f"{binary}: not found in {arch.sysroot}: {', '.join(missing)}")
+    return result
+
+
+def _bundled_elves(binary: Path, root: Path) -> list[Path]:
+    """Extract the ELF files packed inside a PyInstaller onefile ``binary`` into ``root``.
+
     Returns ``[]`` when ``binary`` is not a PyInstaller archive or PyInstaller is not importable.
     """
     try:
@@ -139,21 +250,32 @@ def bundled_elf_libraries(binary: Path) -> list[Path]:
         archive = CArchiveReader(str(binary))
     except Exception:  # not a PyInstaller executable (a stand-in like tini, or staticx output)
         return []
+    elves: list[Path] = []
+    for name, entry in archive.toc.items():
+        if entry[4] in ("o", "d", "n", "s", "m", "M", "z", "Z"):  # options, links, code, PYZ
+            continue
+        data = archive.extract(name)
+        if not data or not data.startswith(b"\x7fELF"):
+            continue
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(0o755)
+        elves.append(target)
+    return elves
+
+
+def bundled_elf_libraries(binary: Path) -> list[Path]:
+    """Host libraries needed by the ELF files packed inside a PyInstaller onefile ``binary``.
+
+    The bootloader's own ``ldd`` does not show them: libpython and the extension modules are
+    unpacked at run time, and PyInstaller deliberately leaves glibc's libraries (libc, libm,
+    libdl, libpthread, librt, libutil, ...) out of the archive, expecting the image to have them.
+    Returns ``[]`` when ``binary`` is not a PyInstaller archive or PyInstaller is not importable.
+    """
     result: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="pyinit-archive-") as tmp:
-        root = Path(tmp)
-        elves: list[Path] = []
-        for name, entry in archive.toc.items():
-            if entry[4] in ("o", "d", "n", "s", "m", "M", "z", "Z"):  # options, links, code, PYZ
-                continue
-            data = archive.extract(name)
-            if not data or not data.startswith(b"\x7fELF"):
-                continue
-            target = root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            target.chmod(0o755)
-            elves.append(target)
+        elves = _bundled_elves(binary, Path(tmp))
         bundled = {p.name for p in elves}
         dirs = sorted({str(p.parent) for p in elves})
         env = {"LD_LIBRARY_PATH": ":".join(dirs)}
@@ -161,6 +283,17 @@ def bundled_elf_libraries(binary: Path) -> list[Path]:
             for lib in needed_libraries(elf, extra_env=env):
                 if lib.name not in bundled and not str(lib).startswith(tmp):
                     result.append(lib)
+    return result
+
+
+def bundled_sysroot_libraries(binary: Path, arch: Arch) -> dict[str, Path]:
+    """:func:`bundled_elf_libraries` for a foreign-architecture ``binary``: in-image path ->
+    file in ``arch.sysroot``."""
+    result: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="pyinit-archive-") as tmp:
+        elves = _bundled_elves(binary, Path(tmp))
+        for elf in elves:
+            result.update(sysroot_libraries(elf, arch, provided=elves))
     return result
 
 
@@ -175,8 +308,19 @@ def _copy_file(src: Path, rootfs: Path, dest: str, mode: int | None = None) -> P
     return target
 
 
-def copy_into_rootfs(rootfs: Path, src: Path, dest: str, *, with_libraries: bool = True) -> Path:
-    """Copy ``src`` into ``rootfs`` at absolute path ``dest``, plus the libraries it needs.
+def _libraries(elf: Path, arch: Arch | None, provided: Collection[Path] = ()) -> dict[str, Path]:
+    """In-image path -> source file of the libraries ``elf`` needs (the host's, or ``arch``'s)."""
+    if arch is not None:
+        return sysroot_libraries(elf, arch, provided=provided)
+    names = {p.name for p in provided}
+    return {str(lib): lib for lib in needed_libraries(elf, provided=names)}
+
+
+def copy_into_rootfs(
+    rootfs: Path, src: Path, dest: str, *, with_libraries: bool = True, arch: Arch | None = None
+) -> Path:
+    """Copy ``src`` into ``rootfs`` at absolute path ``dest``, plus the libraries it needs
+    (from ``arch.sysroot`` for a foreign ``arch``).
 
     The hook for later tests: e.g. a test that needs another host tool or a config file in the
     container calls this before ``podman run``. Returns the path of the copy on the host.
@@ -186,16 +330,18 @@ def copy_into_rootfs(rootfs: Path, src: Path, dest: str, *, with_libraries: bool
     mode = stat.S_IMODE(src.stat().st_mode)
     target = _copy_file(src, rootfs, dest, mode)
     if with_libraries and os.access(src, os.X_OK) and src.read_bytes()[:4] == b"\x7fELF":
-        for lib in needed_libraries(src):
-            lib_target = rootfs / str(lib).lstrip("/")
-            if not lib_target.exists():
-                _copy_file(lib, rootfs, str(lib))
+        for lib_dest, lib in _libraries(src, arch).items():
+            if not (rootfs / lib_dest.lstrip("/")).exists():
+                _copy_file(lib, rootfs, lib_dest)
     return target
 
 
-def copy_tree_into_rootfs(rootfs: Path, src: Path, dest: str) -> list[Path]:
+def copy_tree_into_rootfs(
+    rootfs: Path, src: Path, dest: str, arch: Arch | None = None
+) -> list[Path]:
     """Copy folder ``src`` (e.g. a PyInstaller onedir build) to ``dest`` in ``rootfs``, plus the
-    host libraries its ELF files need that the folder does not hold itself. Returns those."""
+    libraries its ELF files need that the folder does not hold itself (the host's, or those of
+    ``arch.sysroot``). Returns those."""
     if not dest.startswith("/"):
         raise ValueError(f"dest must be an absolute path inside the rootfs: {dest!r}")
     target = rootfs / dest.lstrip("/")
@@ -209,15 +355,15 @@ def copy_tree_into_rootfs(rootfs: Path, src: Path, dest: str) -> list[Path]:
     ]
     # No LD_LIBRARY_PATH: the bootloader itself links against the system's libraries (e.g. libz)
     # even when a copy sits in the folder; the folder's own libraries are found at run time.
-    inside = {f.name for f in src.rglob("*")}
-    copied: list[Path] = []
+    inside = [f for f in src.rglob("*") if f.is_file()]
+    copied: dict[str, Path] = {}  # in-image path -> source (one file may have two names)
     for elf in elves:
-        for lib in needed_libraries(elf, provided=inside):
-            if lib in copied:
+        for lib_dest, lib in _libraries(elf, arch, provided=inside).items():
+            if lib_dest in copied:
                 continue
-            _copy_file(lib, rootfs, str(lib))
-            copied.append(lib)
-    return copied
+            _copy_file(lib, rootfs, lib_dest)
+            copied[lib_dest] = lib
+    return list(dict.fromkeys(copied.values()))
 
 
 @dataclass
@@ -227,14 +373,15 @@ class Rootfs:
     path: Path
     binary: Path | None  # the host file copied to /pyinit (None: busybox only)
     libraries: list[Path] = field(default_factory=list)
+    arch: Arch | None = None  # None: this machine's
 
     def copy_in(self, src: Path, dest: str, *, with_libraries: bool = True) -> Path:
         """See :func:`copy_into_rootfs`."""
-        return copy_into_rootfs(self.path, src, dest, with_libraries=with_libraries)
+        return copy_into_rootfs(self.path, src, dest, with_libraries=with_libraries, arch=self.arch)
 
     def copy_tree_in(self, src: Path, dest: str) -> list[Path]:
         """See :func:`copy_tree_into_rootfs`."""
-        return copy_tree_into_rootfs(self.path, src, dest)
+        return copy_tree_into_rootfs(self.path, src, dest, arch=self.arch)
 
     def has_libc(self) -> bool:
         """True when a glibc loader or libc is in the rootfs."""
@@ -254,15 +401,30 @@ class Rootfs:
         )
 
 
-def build_rootfs(dest: Path, binary: Path | None = None) -> Rootfs:
+def build_rootfs(dest: Path, binary: Path | None = None, arch: str | None = None) -> Rootfs:
     """Build a rootfs in ``dest``: busybox-static + applet links, ``binary`` at /pyinit, its libs.
 
     ``binary`` is also linked at /usr/local/bin/pyinit (the path Dockerfile.example uses).
-    Raises ``RuntimeError`` with a one-line reason when something needed is missing on the host.
+    ``arch`` (a key of ``ARCHES``, e.g. "arm64"; None: this machine's) takes busybox, the loader
+    and the libraries from that architecture's Debian root filesystem instead of the host.
+    Raises ``RuntimeError`` with a one-line reason when something needed is missing.
     """
-    busybox = find_busybox()
-    if busybox is None:
-        raise RuntimeError("no static busybox on the host (apt-get install busybox-static)")
+    foreign = ARCHES[arch] if arch is not None else None
+    if foreign is None:
+        busybox = find_busybox()
+        if busybox is None:
+            raise RuntimeError("no static busybox on the host (apt-get install busybox-static)")
+        list_applets = [str(busybox), "--list"]
+    else:
+        busybox = _in_sysroot(foreign.sysroot, "/bin/busybox")
+        if not busybox.is_file():
+            raise RuntimeError(
+                f"no {foreign.name} busybox at {foreign.sysroot}/bin/busybox: "
+                f"run scripts/build-binary --arch {foreign.name} (it makes that root filesystem)"
+            )
+        if shutil.which(foreign.qemu) is None:
+            raise RuntimeError(f"{foreign.qemu} is missing (apt-get install qemu-user-static)")
+        list_applets = [foreign.qemu, str(busybox), "--list"]
     dest.mkdir(parents=True, exist_ok=True)
     for d in ("bin", "dev", "etc", "proc", "sys", "run", "usr/local/bin", "var"):
         (dest / d).mkdir(parents=True, exist_ok=True)
@@ -271,7 +433,7 @@ def build_rootfs(dest: Path, binary: Path | None = None) -> Rootfs:
         (dest / d).chmod(0o1777)  # PyInstaller's onefile unpacks into $TMPDIR or /tmp
     _copy_file(busybox, dest, "/bin/busybox", 0o755)
     applets = subprocess.run(
-        [str(busybox), "--list"], capture_output=True, text=True, check=True
+        list_applets, capture_output=True, text=True, check=True
     ).stdout.split()
     for applet in applets:
         if applet == "busybox" or "/" in applet:
@@ -281,18 +443,26 @@ def build_rootfs(dest: Path, binary: Path | None = None) -> Rootfs:
             link.symlink_to("busybox")
     (dest / "etc" / "passwd").write_text("root:x:0:0:root:/:/bin/sh\n")
     (dest / "etc" / "group").write_text("root:x:0:\n")
-    libs: list[Path] = []
+    libs: dict[str, Path] = {}
     if binary is not None:
         _copy_file(binary, dest, PYINIT_IN_ROOTFS, 0o755)
         in_image = dest / PYINIT_IN_IMAGE.lstrip("/")
         if not in_image.is_symlink() and not in_image.exists():
             in_image.symlink_to(PYINIT_IN_ROOTFS)
-        libs = needed_libraries(binary)
-        if libs:  # a static binary (staticx) brings its own libc for whatever it wraps
-            libs += bundled_elf_libraries(binary)
-        for lib in dict.fromkeys(libs):  # de-duplicate, keep order
-            _copy_file(lib, dest, str(lib))
-    return Rootfs(path=dest, binary=binary, libraries=list(dict.fromkeys(libs)))
+        if foreign is None:
+            found = needed_libraries(binary)
+            if found:  # a static binary (staticx) brings its own libc for whatever it wraps
+                found += bundled_elf_libraries(binary)
+            libs = {str(lib): lib for lib in found}
+        else:
+            libs = sysroot_libraries(binary, foreign)
+            if libs:
+                libs.update(bundled_sysroot_libraries(binary, foreign))
+        for lib_dest, lib in libs.items():
+            _copy_file(lib, dest, lib_dest)
+    return Rootfs(
+        path=dest, binary=binary, libraries=list(dict.fromkeys(libs.values())), arch=foreign
+    )
 
 
 def wait_for(
