@@ -40,6 +40,26 @@ WAITED: frozenset[int] = VALID - {SIGKILL, SIGSTOP}
 #: What pyinit forwards: SIGCHLD is about pyinit's own children, never the app's.
 FORWARDED: frozenset[int] = WAITED - {SIGCHLD}
 
+#: The kernel's synchronous signals (SYNCHRONOUS_MASK in kernel/signal.c): a fault raises them
+#: in the thread that caused it.
+SYNCHRONOUS: frozenset[int] = frozenset(
+    {
+        _signal.SIGSEGV,
+        _signal.SIGBUS,
+        _signal.SIGILL,
+        _signal.SIGTRAP,
+        _signal.SIGFPE,
+        _signal.SIGSYS,
+    }
+)
+
+#: What our patched bootloaders leave blocked when they exec pyinit, and so the test for
+#: trusting _PYINIT_SIGMASK (spawn.take_handed_mask; the C patches test the same set): every
+#: standard signal but KILL and STOP, which nobody can block, and the synchronous ones, which
+#: qemu-user cannot keep blocked for its guest across an exec (tests/test_arm64.py). A caller
+#: that blocks all of these on purpose is not a case any init has to serve.
+HANDED_MASK_BLOCKED: frozenset[int] = frozenset(range(1, 32)) - {SIGKILL, SIGSTOP} - SYNCHRONOUS
+
 #: Terminal stop signals. For a process group they become SIGSTOP, because the
 #: kernel discards TSTP/TTIN/TTOU sent to an orphaned process group, which the
 #: child's new session is (dumb-init's rule, see its README "Session behavior").

@@ -11,6 +11,7 @@ import errno
 import os
 
 from pyinit.signals import (
+    HANDED_MASK_BLOCKED,
     HANDED_MASK_VARIABLE,
     PYTHON_IGNORED,
     SIGCHLD,
@@ -70,12 +71,13 @@ def take_handed_mask(current: set[int]) -> tuple[set[int] | None, str | None]:
     The patched bootloaders exec pyinit with every signal blocked (so that a signal that
     comes early waits for pyinit) and put the caller's mask in _PYINIT_SIGMASK. The
     variable is removed either way, so the workload never sees it; it is trusted only when
-    ``current`` (the mask we were started with) blocks everything, as only they leave it: a
-    stale copy in some other environment must never block the workload's signals. Also
+    ``current`` (the mask we were started with) blocks all of HANDED_MASK_BLOCKED, as only
+    they leave it: a stale copy in some other environment must never block the workload's
+    signals. Also
     returns a malformed value (then ignored: ``current`` stays the mask), for the -v log.
     """
     handed = os.environ.pop(HANDED_MASK_VARIABLE, None)
-    if handed is None or not WAITED <= current:
+    if handed is None or not HANDED_MASK_BLOCKED <= current:
         return None, None
     mask = parse_mask(handed)
     return mask, (handed if mask is None else None)
