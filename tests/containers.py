@@ -492,13 +492,80 @@ def parse_time(text: str) -> datetime.datetime:
 
 @dataclass
 class Stopped:
-    """Result of ``podman stop``: how long it took and the container's exit code."""
+    """Result of ``podman stop`` or ``docker stop``: how long it took and the exit code."""
 
     seconds: float
     exit_code: int
 
 
-class Podman:
+class ContainerCLI:
+    """The verbs that podman's and docker's command lines share (tests/docker_engine.py's
+    Engine is the other user); a subclass gives ``cmd``, which runs one command line."""
+
+    def cmd(
+        self, args: Sequence[str], timeout: float = 60, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        raise NotImplementedError
+
+    def state(self, name: str) -> dict[str, Any]:
+        """``inspect``'s State: Status, ExitCode, StartedAt, FinishedAt (RFC 3339), ..."""
+        out = self.cmd(["inspect", "--type", "container", name], check=True).stdout
+        state: dict[str, Any] = json.loads(out)[0]["State"]
+        return state
+
+    def is_running(self, name: str) -> bool:
+        return self.state(name)["Status"] == "running"
+
+    def wait(self, name: str, timeout: float = 60) -> int:
+        """``wait``: block until the container exits; return its exit code."""
+        out = self.cmd(["wait", name], timeout=timeout, check=True).stdout.strip()
+        return int(out.splitlines()[-1])
+
+    def logs(self, name: str, timestamps: bool = False) -> str:
+        """The container's output (stdout then stderr); ``-t`` prefixes each line with its time."""
+        proc = self.cmd(["logs", *(["-t"] if timestamps else []), name], check=True)
+        return proc.stdout + proc.stderr
+
+    def exec(self, name: str, command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        return self.cmd(["exec", name, *command], timeout=30)
+
+    def processes(self, name: str) -> list[dict[str, str]]:
+        """Processes inside the container (busybox ``ps``): pid, ppid, stat, comm, args."""
+        out = self.exec(name, ["ps", "-o", "pid,ppid,stat,comm,args"]).stdout
+        rows: list[dict[str, str]] = []
+        for line in out.splitlines()[1:]:
+            parts = line.split(None, 4)
+            if len(parts) < 4:
+                continue
+            pid, ppid, st, comm = parts[:4]
+            args = parts[4] if len(parts) > 4 else ""
+            rows.append({"pid": pid, "ppid": ppid, "stat": st, "comm": comm, "args": args})
+        return rows
+
+    def wait_for_process(
+        self,
+        name: str,
+        args_prefix: str,
+        timeout: float = 15,
+        rows: Callable[[str], list[dict[str, str]]] | None = None,
+    ) -> dict:
+        """Poll until a live process in the container has args starting with ``args_prefix``.
+
+        ``rows`` lists the processes (default: ``ps`` inside, :meth:`processes`)."""
+        listing = rows or self.processes
+
+        def find() -> dict | None:
+            if not self.is_running(name):
+                raise AssertionError(f"container exited early:\n{self.logs(name)}")
+            for row in listing(name):
+                if row["args"].startswith(args_prefix) and not row["stat"].startswith("Z"):
+                    return row
+            return None
+
+        return wait_for(find, timeout, interval=0.1, what=f"{args_prefix!r} in {name}")
+
+
+class Podman(ContainerCLI):
     """Thin wrapper around the podman CLI, always with our ``containers.conf``."""
 
     def __init__(self, conf: Path, rootfs: Rootfs | None = None) -> None:
@@ -583,47 +650,12 @@ class Podman:
         )
         return name
 
-    def state(self, name: str) -> dict[str, Any]:
-        """``podman inspect``'s State: Status, ExitCode, StartedAt, FinishedAt (RFC 3339), ..."""
-        out = self.cmd(["inspect", "--type", "container", name], check=True).stdout
-        state: dict[str, Any] = json.loads(out)[0]["State"]
-        return state
-
-    def is_running(self, name: str) -> bool:
-        return self.state(name)["Status"] == "running"
-
     def stop(self, name: str, timeout: int) -> Stopped:
         """``podman stop -t TIMEOUT``; measures how long the stop takes, returns it + exit code."""
         t0 = time.monotonic()
         self.cmd(["stop", "-t", str(timeout), name], timeout=timeout + 30, check=True)
         seconds = time.monotonic() - t0
         return Stopped(seconds=seconds, exit_code=self.wait(name))
-
-    def wait(self, name: str, timeout: float = 60) -> int:
-        """``podman wait``: block until the container exits; return its exit code."""
-        out = self.cmd(["wait", name], timeout=timeout, check=True).stdout.strip()
-        return int(out.splitlines()[-1])
-
-    def logs(self, name: str, timestamps: bool = False) -> str:
-        """The container's output (stdout then stderr); ``-t`` prefixes each line with its time."""
-        proc = self.cmd(["logs", *(["-t"] if timestamps else []), name], check=True)
-        return proc.stdout + proc.stderr
-
-    def exec(self, name: str, command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        return self.cmd(["exec", name, *command], timeout=30)
-
-    def processes(self, name: str) -> list[dict[str, str]]:
-        """Processes inside the container (busybox ``ps``): pid, ppid, stat, comm, args."""
-        out = self.exec(name, ["ps", "-o", "pid,ppid,stat,comm,args"]).stdout
-        rows: list[dict[str, str]] = []
-        for line in out.splitlines()[1:]:
-            parts = line.split(None, 4)
-            if len(parts) < 4:
-                continue
-            pid, ppid, st, comm = parts[:4]
-            args = parts[4] if len(parts) > 4 else ""
-            rows.append({"pid": pid, "ppid": ppid, "stat": st, "comm": comm, "args": args})
-        return rows
 
     def remove(self, *names: str) -> None:
         """``podman rm -f``: kill and remove; names that do not exist (any more) are ignored."""

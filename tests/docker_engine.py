@@ -42,7 +42,6 @@ import contextlib
 import datetime
 import fcntl
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -55,7 +54,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
+
+try:
+    from tests.containers import ContainerCLI, Stopped
+except ImportError:  # run as a script (python tests/docker_engine.py ...): tests/ is on the path
+    from containers import ContainerCLI, Stopped  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("PYINIT_CACHE", "/var/cache/pyinit"))
@@ -261,15 +265,7 @@ def stop_daemon() -> bool:
 
 
 @dataclass
-class Stopped:
-    """Result of ``docker stop``: how long it took and the container's exit code."""
-
-    seconds: float
-    exit_code: int
-
-
-@dataclass
-class Engine:
+class Engine(ContainerCLI):
     """A running dockerd of ours and the docker CLI aimed at it."""
 
     cli: str
@@ -392,14 +388,6 @@ class Engine:
             finally:
                 _point_init(DOCKER_INIT)
 
-    def state(self, name: str) -> dict[str, Any]:
-        out = self.cmd(["inspect", "--type", "container", name], check=True).stdout
-        state: dict[str, Any] = json.loads(out)[0]["State"]
-        return state
-
-    def is_running(self, name: str) -> bool:
-        return bool(self.state(name)["Running"])
-
     def stop(self, name: str, timeout: int | None) -> Stopped:
         """``docker stop [-t TIMEOUT]``: how long it takes, and the exit code."""
         t0 = time.monotonic()
@@ -413,31 +401,6 @@ class Engine:
 
     def kill(self, name: str, sig: str) -> None:
         self.cmd(["kill", "-s", sig, name], check=True)
-
-    def wait(self, name: str, timeout: float = 60) -> int:
-        out = self.cmd(["wait", name], timeout=timeout, check=True).stdout.strip()
-        return int(out.splitlines()[-1])
-
-    def logs(self, name: str) -> str:
-        proc = self.cmd(["logs", name], check=True)
-        return proc.stdout + proc.stderr
-
-    def exec(self, name: str, command: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        return self.cmd(["exec", name, *command], timeout=30)
-
-    def processes(self, name: str) -> list[dict[str, str]]:
-        """Processes inside the container (busybox ``ps``): pid, ppid, stat, comm, args."""
-        out = self.exec(name, ["ps", "-o", "pid,ppid,stat,comm,args"]).stdout
-        rows: list[dict[str, str]] = []
-        for line in out.splitlines()[1:]:
-            parts = line.split(None, 4)
-            if len(parts) < 4:
-                continue
-            pid, ppid, st, comm = parts[:4]
-            rows.append(
-                {"pid": pid, "ppid": ppid, "stat": st, "comm": comm, "args": "".join(parts[4:])}
-            )
-        return rows
 
     def top(self, name: str) -> list[dict[str, str]]:
         """``docker top``: the container's processes, seen from the host (any image, no ``ps``

@@ -127,16 +127,13 @@ def command_line(row: dict[str, str]) -> str:
     return args
 
 
-def wait_for_process(p: ct.Podman, name: str, prefix: str, timeout: float = START) -> dict:
-    def find() -> dict | None:
-        if not p.is_running(name):
-            raise AssertionError(f"container exited early:\n{p.logs(name)}")
-        for row in p.processes(name):
-            if command_line(row).startswith(prefix) and not row["stat"].startswith("Z"):
-                return row
-        return None
+def emulated_processes(p: ct.Podman, name: str) -> list[dict[str, str]]:
+    """``ps`` rows with each command line as the program sees it (:func:`command_line`)."""
+    return [{**row, "args": command_line(row)} for row in p.processes(name)]
 
-    return ct.wait_for(find, timeout, interval=0.2, what=f"{prefix!r} in {name}")
+
+def wait_for_process(p: ct.Podman, name: str, prefix: str, timeout: float = START) -> dict:
+    return p.wait_for_process(name, prefix, timeout, rows=lambda n: emulated_processes(p, n))
 
 
 #: Measured here (qemu-user-static 7.2): qemu never keeps SIGSEGV and SIGBUS blocked for its

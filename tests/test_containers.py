@@ -89,16 +89,7 @@ def pyinit(podman: ct.Podman, pyinit_rootfs: ct.Rootfs) -> ct.Podman:
 
 def wait_for_process(p: ct.Podman, name: str, args_prefix: str, timeout: float = 15) -> dict:
     """Poll ``ps`` in the container until a live process whose args start with ``args_prefix``."""
-
-    def find() -> dict | None:
-        if not p.is_running(name):
-            raise AssertionError(f"container exited early:\n{p.logs(name)}")
-        for row in p.processes(name):
-            if row["args"].startswith(args_prefix) and not row["stat"].startswith("Z"):
-                return row
-        return None
-
-    return ct.wait_for(find, timeout, interval=0.1, what=f"{args_prefix!r} in {name}")
+    return p.wait_for_process(name, args_prefix, timeout)
 
 
 def signal_masks(p: ct.Podman, name: str, pid: str) -> dict[str, int]:

@@ -154,17 +154,8 @@ def docker(engine: de.Engine) -> Iterator[de.Engine]:
 
 
 def wait_for_process(d: de.Engine, name: str, args_prefix: str, timeout: float = 15) -> dict:
-    """Poll ``docker top`` until a live process whose args start with ``args_prefix``."""
-
-    def find() -> dict | None:
-        if not d.is_running(name):
-            raise AssertionError(f"container exited early:\n{d.logs(name)}")
-        for row in d.top(name):
-            if row["args"].startswith(args_prefix) and not row["stat"].startswith("Z"):
-                return row
-        return None
-
-    return ct.wait_for(find, timeout, interval=0.1, what=f"{args_prefix!r} in {name}")
+    """Poll ``docker top`` (the host's view: no ``ps`` needed in the image)."""
+    return d.wait_for_process(name, args_prefix, timeout, rows=d.top)
 
 
 def wait_for_log(d: de.Engine, name: str, text: str, timeout: float = 15) -> str:
