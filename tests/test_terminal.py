@@ -14,6 +14,7 @@ import select
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 import psutil
 import pytest
@@ -33,18 +34,28 @@ class Pty:
         os.write(self.fd, text.encode())
 
     def expect(self, text: str, timeout: float = 10.0) -> str:
+        return self.read_until(lambda output: text.encode() in output, repr(text), timeout)
+
+    def expect_after(self, anchor: str, text: str, timeout: float = 10.0) -> str:
+        """Wait for ``text`` to appear after the first ``anchor`` (a prompt after a message)."""
+
+        def seen(output: bytes) -> bool:
+            at = output.find(anchor.encode())
+            return at >= 0 and text.encode() in output[at + len(anchor) :]
+
+        return self.read_until(seen, f"{text!r} after {anchor!r}", timeout)
+
+    def read_until(self, done: Callable[[bytes], bool], what: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
-        while text.encode() not in self.output:
+        while not done(self.output):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"no {text!r} within {timeout}s; got {self.output!r}")
+                raise AssertionError(f"no {what} within {timeout}s; got {self.output!r}")
             if select.select([self.fd], [], [], left)[0]:
                 try:
                     self.output += os.read(self.fd, 4096)
                 except OSError:  # EIO: the other side closed
-                    raise AssertionError(
-                        f"pty closed before {text!r}; got {self.output!r}"
-                    ) from None
+                    raise AssertionError(f"pty closed before {what}; got {self.output!r}") from None
         return self.output.decode(errors="replace")
 
     def wait(self, timeout: float = 10.0) -> int:
@@ -99,7 +110,7 @@ def test_child_owns_the_terminal_and_job_control_works(bash: Pty) -> None:
         what="sleep to run",
     )
     bash.send("\x1a")
-    out = bash.expect("Stopped")
+    out = bash.expect_after("Stopped", "$ ")
     assert "no job control" not in out
     # bash updates its job table asynchronously: poll until the killed job is gone
     bash.send("kill -KILL %1; while jobs %1 >/dev/null 2>&1; do sleep 0.01; done; echo DO''NE\n")
@@ -171,8 +182,18 @@ def test_ctrl_z_from_a_shell_stops_pyinit_and_fg_resumes(mode: list[str]) -> Non
 
         wait_for(in_foreground, what="cat to own the terminal")
         term.send("\x1a")  # Ctrl-Z
-        term.expect("Stopped")
-        term.send("fg\n")
+        term.expect_after("Stopped", "$ ")
+        # Type `fg` at the prompt. Now and then (about 1 run in 5 with -c, never with
+        # strace attached) bash's readline never sees keys typed at once after the prompt,
+        # while pyinit and cat are both stopped (state T, bash owns the terminal): the line
+        # is not even echoed. A person would type it again; so does the test, up to 3 times.
+        for _ in range(3):
+            term.send("fg\n")
+            try:
+                term.expect_after("Stopped", "fg\r\n", timeout=2)
+                break
+            except AssertionError:
+                continue
         wait_for(in_foreground, what="cat to own the terminal again")
         term.send("hello\n")  # echoed by the terminal, and once more by cat
         term.expect("hello\r\nhello")
