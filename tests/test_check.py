@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -1069,10 +1070,19 @@ def test_pre_commit_try_repo(tmp_path):
     )  # fmt: skip
     for argv in (["init", "-q"], ["add", "-A"]):
         subprocess.run(["git", *argv], cwd=project, check=True, env=env, timeout=30)
+    hooks = HERE.parent
+    if not (hooks / ".git").exists():
+        # An unpacked sdist (scripts/check-dist): pre-commit takes hooks from a git repository,
+        # so the source tree goes into one, as a hook's repository would have it.
+        hooks = tmp_path / "hooks-repo"
+        skip = (".venv*", "build", "dist", "__pycache__", "tests", "bench", "docs", ".hypothesis")
+        shutil.copytree(HERE.parent, hooks, ignore=shutil.ignore_patterns(*skip))
+        for argv in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "hooks"]):
+            subprocess.run(["git", *argv], cwd=hooks, check=True, env=env, timeout=60)
 
     def try_repo(*argv: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(pre_commit), "try-repo", str(HERE.parent), "pyinit-check", *argv],
+            [str(pre_commit), "try-repo", str(hooks), "pyinit-check", *argv],
             cwd=project, env=env, capture_output=True, text=True, timeout=800,
         )  # fmt: skip
 

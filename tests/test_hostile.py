@@ -7,8 +7,10 @@ import errno
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -256,10 +258,20 @@ def test_fork_failure_under_rlimit_nproc() -> None:
             os.setgid(UNUSED_ID)
             os.setuid(UNUSED_ID)
 
-    result = subprocess.run(
-        [python, "-S", "-m", "pyinit", "--", "true"], capture_output=True, text=True,
-        timeout=30, cwd=REPO, preexec_fn=limit, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    # A copy of the package that the unused uid can read: the checkout may sit in a private
+    # folder (pytest's basetemp, or scripts/check-dist's unpacked sdist under a 0700 mkdtemp).
+    readable = Path(tempfile.mkdtemp(prefix="pyinit-nproc-"))
+    try:
+        readable.chmod(0o755)
+        shutil.copytree(REPO / "pyinit", readable / "pyinit")
+        for path in [readable, *readable.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        result = subprocess.run(
+            [python, "-S", "-m", "pyinit", "--", "true"], capture_output=True, text=True,
+            timeout=30, cwd=readable, preexec_fn=limit, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(readable)
     assert (result.returncode, result.stderr) == (71, FORK_FAILED + "\n")
 
 
