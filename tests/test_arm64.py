@@ -18,7 +18,6 @@ require`` (CI) turns every skip into a failure.
 from __future__ import annotations
 
 import importlib.util
-import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -28,11 +27,11 @@ from types import ModuleType
 import pytest
 
 from tests import containers as ct
+from tests.support import unavailable
 from tests.test_frozen import NOT_VERBATIM
 
 pytestmark = [pytest.mark.container, pytest.mark.arm64]
 
-REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
 DIST = ct.REPO / "dist"
 #: variant -> (what is built, the path it runs at in the container)
 VARIANTS = {
@@ -43,12 +42,6 @@ VARIANTS = {
 STOP_TIMEOUT = 10
 FAST = 2.0  # "stop gives 143 in under 2 s"
 START = 60  # seconds for an emulated start (unpacking, the interpreter) on a loaded machine
-
-
-def _skip_or_fail(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
-    pytest.skip(reason)
 
 
 def _binfmt() -> ModuleType:
@@ -69,7 +62,7 @@ def emulation() -> Iterator[None]:
     binfmt = _binfmt()
     reason = binfmt.unavailable_reason()
     if reason:
-        _skip_or_fail(f"cannot emulate arm64: {reason}")
+        _unavailable(f"cannot emulate arm64: {reason}")
     with binfmt.emulation():
         yield
 
@@ -79,7 +72,7 @@ def podman_conf(tmp_path_factory: pytest.TempPathFactory, emulation: None) -> Pa
     conf = ct.write_containers_conf(tmp_path_factory.mktemp("podman-conf-arm64"))
     reason = ct.podman_unavailable_reason(conf, tmp_path_factory.mktemp("podman-probe-arm64"))
     if reason:
-        _skip_or_fail(reason)
+        _unavailable(reason)
     return conf
 
 
@@ -90,7 +83,7 @@ def variant(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     name = request.param
     built, exe = VARIANTS[name]
     if not (built / "pyinit" if name == "onedir" else built).is_file():
-        _skip_or_fail(
+        _unavailable(
             f"{built.relative_to(ct.REPO)} is not built: scripts/build-binary --arch arm64"
         )
     dest = tmp_path_factory.mktemp(f"rootfs-arm64-{name}")
@@ -101,7 +94,7 @@ def variant(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         else:
             fs = ct.build_rootfs(dest, built, arch="arm64")
     except RuntimeError as exc:
-        _skip_or_fail(str(exc))
+        _unavailable(str(exc))
     return name, fs, exe
 
 
@@ -236,3 +229,8 @@ def test_rewrite_term_to_int(podman, variant):
     stopped = podman.stop(name, STOP_TIMEOUT)
     assert stopped.exit_code == 0, podman.logs(name)
     assert stopped.seconds < FAST
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail where CI sets PYINIT_CONTAINER_TESTS=require (tests/support.py)."""
+    unavailable(reason, "PYINIT_CONTAINER_TESTS")

@@ -27,12 +27,11 @@ import pytest
 
 from tests import containers as ct
 from tests import docker_engine as de
-from tests.support import has_patched_bootloader
+from tests.support import has_patched_bootloader, unavailable
 
 # A cold run builds the scenario images inside the first test that needs them.
 pytestmark = [pytest.mark.docker, pytest.mark.container, pytest.mark.timeout(180)]
 
-REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
 STOP_TIMEOUT = 10  # docker stop's default: pyinit must return long before it
 CONTRAST_TIMEOUT = 3  # without pyinit the stop takes all of it; kept short for suite time
 FAST = 1.5  # "stops in well under a second" plus room for a loaded machine
@@ -84,12 +83,6 @@ DOCKERFILES = {
 }
 
 
-def _skip_or_fail(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)", pytrace=False)
-    pytest.skip(reason)
-
-
 def report(record_property, scenario: str, seconds: float, code: int, extra: str = "") -> None:  # noqa: ANN001
     record_property(scenario, f"{seconds:.2f}s exit {code} {extra}".strip())
     print(f"[measure] docker {scenario}: {seconds:.2f} s, exit {code} {extra}".rstrip())
@@ -102,7 +95,7 @@ def report(record_property, scenario: str, seconds: float, code: int, extra: str
 def engine() -> Iterator[de.Engine]:
     eng, reason = de.engine_unavailable_reason()
     if eng is None:
-        _skip_or_fail(reason or "the Docker engine cannot start here")
+        _unavailable(reason or "the Docker engine cannot start here")
     assert eng is not None
     try:
         yield eng
@@ -115,7 +108,7 @@ def base_image(engine: de.Engine, tmp_path_factory: pytest.TempPathFactory) -> s
     """The busybox + glibc rootfs with dist/pyinit and the apps, imported once per content."""
     binary = ct.DEFAULT_BINARY
     if not binary.is_file():
-        _skip_or_fail(f"{binary} is not built: run scripts/build-binary")
+        _unavailable(f"{binary} is not built: run scripts/build-binary")
     fs = ct.build_rootfs(tmp_path_factory.mktemp("docker-rootfs") / "rootfs", binary)
     for dest, text in (
         ("/usr/local/bin/app", APP),
@@ -367,7 +360,7 @@ INITS = {
 def init(request) -> tuple[str, Path]:  # noqa: ANN001
     path = INITS[request.param]
     if not path.is_file():
-        _skip_or_fail(f"{path} is missing (scripts/build-binary --all; apt-get install docker.io)")
+        _unavailable(f"{path} is missing (scripts/build-binary --all; apt-get install docker.io)")
     return request.param, path
 
 
@@ -433,7 +426,7 @@ def example(engine: de.Engine) -> dict[str, str]:
     try:
         de.debian_base_image(engine)
     except (OSError, de.EngineError, subprocess.SubprocessError) as exc:
-        _skip_or_fail(f"no debian:12-slim base image: {exc}")
+        _unavailable(f"no debian:12-slim base image: {exc}")
     de.prune_images(engine, "pyinit-example/*")
     tags = {}
     clone = hashlib.sha256(str(ct.REPO).encode()).hexdigest()[:12]  # each clone its own tags
@@ -557,7 +550,7 @@ def compose(docker, images, tmp_path) -> Iterator[list[str]]:  # noqa: ANN001
     """The docker-compose command for a project of the three services above, removed after."""
     cli = shutil.which("docker-compose")
     if cli is None:
-        _skip_or_fail("docker-compose is not installed (apt-get install docker-compose)")
+        _unavailable("docker-compose is not installed (apt-get install docker-compose)")
     assert cli is not None
     text = COMPOSE.format(
         script=images["script"], int_only=images["int-only"], rewrite=images["int-only-rewrite"]
@@ -637,7 +630,7 @@ def test_cli_without_dockerd_exits_75_in_one_line(tmp_path):
 def test_failing_daemon_reports_its_log(tmp_path):
     """A dockerd that cannot start: the error carries its last log lines, not a hang."""
     if shutil.which("dockerd") is None:
-        _skip_or_fail("dockerd is not installed (apt-get install docker.io)")
+        _unavailable("dockerd is not installed (apt-get install docker.io)")
     env = dict(os.environ, PYINIT_DOCKER_DIR=str(tmp_path / "engine"))
     (tmp_path / "engine").mkdir()
     (tmp_path / "engine" / "data").write_text("a file where the data-root folder should be")
@@ -656,3 +649,8 @@ def test_failing_daemon_reports_its_log(tmp_path):
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "dockerd exited" in proc.stdout and "last lines of" in proc.stdout, proc.stdout
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail where CI sets PYINIT_CONTAINER_TESTS=require (tests/support.py)."""
+    unavailable(reason, "PYINIT_CONTAINER_TESTS")

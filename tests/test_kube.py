@@ -37,12 +37,13 @@ import pytest
 
 try:
     from tests import containers as ct
+    from tests.support import unavailable
 except ImportError:  # tests/ is not a package: pytest put it on sys.path
     import containers as ct  # type: ignore[no-redef]
+    from support import unavailable  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.container
 
-REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
 DIST = ct.REPO / "dist"
 #: The frozen builds inside the image: (path in the image, build on the host).
 BUILDS = {
@@ -52,12 +53,6 @@ BUILDS = {
 }
 FAST = 2.0  # a pod under pyinit stops in well under this
 PATH = "/usr/local/bin:/usr/bin:/bin"
-
-
-def _skip_or_fail(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
-    pytest.skip(reason)
 
 
 # -- the pod runner -----------------------------------------------------------------------------
@@ -147,7 +142,7 @@ def kube_podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ct.Podman]
     if reason is None and not BUILDS["onefile"][1].is_file():
         reason = f"{BUILDS['onefile'][1]} is not built: run scripts/build-binary"
     if reason:
-        _skip_or_fail(reason)
+        _unavailable(reason)
     with ct.Podman(conf).session() as podman:
         yield podman
 
@@ -256,7 +251,7 @@ def test_shared_pid_pod_pyinit_is_a_subreaper_not_pid1(kube: Kube) -> None:
 def test_read_only_root_with_tmp_emptydir(kube: Kube, build: str) -> None:
     path, host = BUILDS[build]
     if not host.exists():
-        _skip_or_fail(f"{host} is not built: run scripts/build-binary --all")
+        _unavailable(f"{host} is not built: run scripts/build-binary --all")
     pod = kube.play(
         f"ro-{build}",
         {
@@ -449,3 +444,8 @@ def test_restarts_after_kills_do_not_fill_the_tmp_emptydir(kube: Kube) -> None:
     # frozen builds clean up after a killed start; until then this fails with KILLS + 1).
     unpacked = [e for e in entries if e.startswith(("_MEI", "staticx-"))]
     assert len(unpacked) <= 1, f"{len(unpacked)} unpacked copies in /tmp after {KILLS} kills"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip, or fail where CI sets PYINIT_CONTAINER_TESTS=require (tests/support.py)."""
+    unavailable(reason, "PYINIT_CONTAINER_TESTS")
