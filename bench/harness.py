@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from pyinit.namespace import Namespace
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "bench"
 HELPER_SRC = BENCH_DIR / "helpers"
@@ -442,39 +444,25 @@ def spawn_wait(
 
 
 class Pid1Run:
-    """INIT -- WORKLOAD as PID 1 of a new PID namespace (unshare --pid --fork --mount-proc)."""
+    """INIT -- WORKLOAD as PID 1 of a new PID namespace (pyinit.namespace, the launcher the
+    tests and the pid1 fixture use too)."""
 
     live: set[Pid1Run] = set()
 
     def __init__(self, ctx: Context, init: Init, workload: list[str]) -> None:
         self.init = init
         self.errlog = tempfile.TemporaryFile(dir=ctx.tmp)
-        cmd = ["unshare", *ctx.userns, "--pid", "--fork", "--mount-proc", *init.argv, *workload]
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.errlog,
-            start_new_session=True,
-        )
-        self._pid: int | None = None
+        self.namespace = Namespace([*init.argv, *workload], stderr=self.errlog)
+        self.proc = self.namespace.proc
         Pid1Run.live.add(self)
 
     def pid(self, timeout: float = 10.0) -> int:
-        """Host PID of the init (PID 1 inside); valid once the workload is up."""
-        if self._pid is not None:
-            return self._pid
-        deadline = time.monotonic() + timeout
-        unshare_exe = exe_of(self.proc.pid)
-        while time.monotonic() < deadline:
-            kids = children_of(self.proc.pid)
-            if kids and exe_of(kids[0]) not in ("", unshare_exe):
-                self._pid = kids[0]
-                return kids[0]
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.005)
-        raise BenchError(f"{self.init.name}: init did not start ({self.stderr_tail()})")
+        """Host PID of the init (PID 1 inside), once it runs."""
+        try:
+            return self.namespace.wait_pid1(timeout)
+        except RuntimeError:
+            why = self.stderr_tail()
+            raise BenchError(f"{self.init.name}: init did not start ({why})") from None
 
     def stderr_tail(self) -> str:
         self.errlog.seek(0)
@@ -482,23 +470,16 @@ class Pid1Run:
         return lines[-1][:200] if lines else f"exit {self.proc.poll()}"
 
     def stop(self) -> None:
+        """SIGTERM the init and give it 3 s to end, as docker stop would; then SIGKILL."""
         try:
-            if self.proc.poll() is None:
-                if self._pid is not None and alive(self._pid):
-                    os.kill(self._pid, signal.SIGTERM)
+            pid = self.namespace.pid1()
+            if self.proc.poll() is None and pid is not None and alive(pid):
+                os.kill(pid, signal.SIGTERM)
                 try:
                     self.proc.wait(timeout=3)
                 except subprocess.TimeoutExpired:
-                    if self._pid is not None:
-                        try:
-                            os.kill(self._pid, signal.SIGKILL)  # takes the namespace down
-                        except ProcessLookupError:
-                            pass
-                    try:
-                        os.killpg(self.proc.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                    self.proc.wait(timeout=10)
+                    pass
+            self.namespace.kill()
         finally:
             self.errlog.close()
             Pid1Run.live.discard(self)

@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 _POLL = 0.02  # seconds between looks at the namespace while stopping
-_PROBE: tuple[bool, str] | None = None
 _IS_PYINIT: dict[tuple[str, float], bool] = {}
 
 #: ``PYINIT_PID1_TESTS=require`` (or ``pytest --pid1-require``): a missing PID namespace
@@ -72,39 +71,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def unshare_command() -> list[str]:
     """The unshare prefix: a new PID namespace with its own /proc, PID 1 killed with us."""
-    cmd = ["unshare"]
-    if os.geteuid() != 0:
-        cmd += ["--user", "--map-root-user"]
-    return cmd + ["--pid", "--fork", "--mount-proc", "--kill-child"]
+    from pyinit.namespace import unshare_command  # lazily: see the module's docstring
+
+    return unshare_command()
 
 
 def namespace_support() -> tuple[bool, str]:
     """``(True, "")`` when PID namespaces work here, else ``(False, reason)``. Probed once."""
-    global _PROBE
-    if _PROBE is None:
-        _PROBE = _probe()
-    return _PROBE
+    from pyinit.namespace import support
 
-
-def _probe() -> tuple[bool, str]:
-    import shutil
-    import subprocess
-
-    if not sys.platform.startswith("linux"):
-        return False, f"PID namespaces need Linux (this is {sys.platform})"
-    if shutil.which("unshare") is None:
-        return False, "`unshare` (util-linux) is not on PATH"
-    cmd = [*unshare_command(), "true"]
-    try:
-        r = subprocess.run(
-            cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=15
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return False, f"`{' '.join(cmd)}` failed: {e}"
-    if r.returncode != 0:
-        why = (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
-        return False, f"`{' '.join(cmd)}` failed: {why}"
-    return True, ""
+    return support()
 
 
 # --------------------------------------------------------------------------- inits
@@ -295,6 +271,8 @@ class Pid1Process:
         import tempfile
         import threading
 
+        from pyinit.namespace import Namespace
+
         if isinstance(argv, (str, bytes)):
             raise TypeError("pid1.run() takes a list of arguments, not a string")
         if isinstance(init, bytes):
@@ -326,26 +304,25 @@ class Pid1Process:
             grace=grace,
             log_file=self.events_path,
         )
-        self.command = [*unshare_command(), "--", *self.init_argv, *self.argv]
         self._lock = threading.Condition()
         self._chunks: list[tuple[int, bytes]] = []
         self._open_streams = 2
         self._result: StopResult | None = None
         self.started = time.monotonic()
         try:
-            self._popen: subprocess.Popen[bytes] = subprocess.Popen(
-                self.command,
-                stdin=subprocess.DEVNULL,
+            self._namespace = Namespace(
+                [*self.init_argv, *self.argv],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
                 cwd=cwd,
-                start_new_session=True,  # keep the terminal's Ctrl-C away from it
             )
         except BaseException:
             if self.events_path is not None:
                 os.unlink(self.events_path)
             raise
+        self.command = self._namespace.command
+        self._popen: subprocess.Popen[bytes] = self._namespace.proc
         self._threads: list[threading.Thread] = []
         for idx, stream in ((1, self._popen.stdout), (2, self._popen.stderr)):
             assert stream is not None
@@ -459,20 +436,11 @@ class Pid1Process:
         import psutil
 
         deadline = time.monotonic() + timeout
-        unshare = psutil.Process(self.unshare_pid)
-        try:
-            unshare_cmdline = unshare.cmdline()
-        except psutil.Error:
-            unshare_cmdline = []
         while time.monotonic() < deadline:
             if self._popen.poll() is not None:
                 break
+            self.pid = self._namespace.pid1()
             try:
-                if self.pid is None:
-                    kids = unshare.children()
-                    # before its exec the forked child is still unshare
-                    if kids and kids[0].cmdline() != unshare_cmdline:
-                        self.pid = kids[0].pid
                 if self.pid is not None and self._find_main():
                     return
             except psutil.Error:
@@ -617,7 +585,7 @@ class Pid1Process:
         survivors: list[ProcInfo] = []
         if timed_out:
             survivors = [p for p in last if p.status != "zombie"]
-            self._kill_namespace()
+            self._namespace.kill()
         rc = self._popen.wait()
         if timed_out:
             rc = -9  # we SIGKILLed it (unshare may report that as 1)
@@ -662,34 +630,13 @@ class Pid1Process:
         """Wait for the command to end on its own (no signal)."""
         return self.stop(None, timeout)
 
-    def _kill_namespace(self) -> None:
-        """SIGKILL PID 1 (the kernel then kills the whole namespace), then unshare if need be."""
-        import subprocess
-
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, 9)  # SIGKILL
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self._popen.wait(timeout=5)  # unshare reaps PID 1 and exits
-                return
-            except subprocess.TimeoutExpired:
-                pass
-        self._popen.kill()  # --kill-child: PID 1 gets SIGKILL when unshare dies
-        try:
-            self._popen.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-
     def _join_readers(self, timeout: float) -> None:
         for t in self._threads:
             t.join(timeout)
 
     def kill(self) -> None:
         """SIGKILL everything in the namespace and release the pipes and the events file."""
-        if self._popen.poll() is None:
-            self._kill_namespace()
+        self._namespace.kill()
         self._join_readers(5.0)
         if self.events_path is not None:
             self.events  # noqa: B018 - read the last ones before the file goes

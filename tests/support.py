@@ -12,6 +12,8 @@ from typing import Callable, NoReturn, TypeVar
 
 import pytest
 
+from pyinit.namespace import Namespace, children
+
 PYINIT = [sys.executable, "-m", "pyinit"]
 PROGRAMS = Path(__file__).parent / "programs"
 T = TypeVar("T")
@@ -63,14 +65,6 @@ def program(name: str, *args: str) -> list[str]:
     return [sys.executable, str(PROGRAMS / name), *args]
 
 
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(word) for word in text.split()]
-
-
 def descendants(pid: int) -> list[int]:
     found = []
     stack = children(pid)
@@ -113,20 +107,24 @@ def zombies_under(pid: int) -> list[int]:
 
 
 class Running:
-    """A started process whose stdout and stderr lines are collected by threads."""
+    """A started process whose stdout and stderr lines are collected by threads; with
+    ``pid1=True`` PID 1 of a new PID namespace (pyinit.namespace, which the pid1 fixture
+    and the benchmark use too)."""
 
     def __init__(self, argv: list[str], pid1: bool = False, **popen: object) -> None:
-        if pid1:  # --kill-child: if unshare dies, so does the namespace
-            argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv]
         self.pid1 = pid1
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=popen.pop("stdin", subprocess.DEVNULL),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            **popen,  # type: ignore[arg-type]
+        options: dict[str, object] = {
+            "stdin": popen.pop("stdin", subprocess.DEVNULL),
+            "stdout": subprocess.PIPE,
+            "stderr": subprocess.PIPE,
+            "text": True,
+            "errors": "replace",
+            "start_new_session": popen.pop("start_new_session", False),
+            **popen,
+        }
+        self.namespace = Namespace(argv, **options) if pid1 else None
+        self.proc: subprocess.Popen[str] = (
+            self.namespace.proc if self.namespace else subprocess.Popen(argv, **options)  # type: ignore[call-overload]
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
@@ -148,9 +146,9 @@ class Running:
     @property
     def pid(self) -> int:
         """Host pid of pyinit (under unshare: the child of the unshare process)."""
-        if not self.pid1:
+        if self.namespace is None:
             return self.proc.pid
-        return wait_for(lambda: children(self.proc.pid)[:1], what="pyinit to start")[0]
+        return self.namespace.wait_pid1()
 
     def child(self) -> int:
         """Host pid of pyinit's main child."""
@@ -189,6 +187,8 @@ class Running:
 
     def close(self) -> None:
         """Kill what is left: the whole tree (pyinit outlives a killed parent)."""
-        if self.proc.poll() is None:
+        if self.namespace is not None:
+            self.namespace.kill()
+        elif self.proc.poll() is None:
             kill_tree(self.proc.pid)
             self.proc.wait(5)

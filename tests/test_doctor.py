@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyinit.doctor import procinfo
+from pyinit.namespace import Namespace
 from tests.support import wait_for as wait_until
 
 APPS = Path(__file__).parent / "apps"
@@ -43,34 +44,14 @@ def doctor_json(*args: str | int) -> tuple[int, dict]:
     return r.returncode, json.loads(r.stdout)
 
 
-class Namespace:
-    """`unshare --pid --fork --mount-proc CMD`: CMD is PID 1; `.pid` is its host pid."""
+class Setup(Namespace):
+    """CMD as PID 1 of a new PID namespace (pyinit.namespace); ``.init`` is PID 1 and
+    ``.pid`` its host pid, once CMD runs."""
 
     def __init__(self, cmd: list[str]) -> None:
-        prefix = ["unshare"]
-        if not IS_ROOT:
-            prefix += ["--user", "--map-root-user"]
-        self.proc = subprocess.Popen(
-            [*prefix, "--pid", "--fork", "--mount-proc", "--kill-child", *cmd],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        want = os.path.basename(cmd[0])
-
-        def pid1():
-            try:
-                kids = psutil.Process(self.proc.pid).children()
-                if kids and want in " ".join(kids[0].cmdline()):
-                    return kids[0]
-            except psutil.Error:
-                pass
-            assert self.proc.poll() is None, f"{cmd} exited with {self.proc.returncode}"
-            return None
-
-        self.init: psutil.Process = wait_until(pid1, what=f"{cmd} to start as PID 1")
-        self.pid = self.init.pid
+        super().__init__(cmd)
+        self.pid = self.wait_pid1()
+        self.init = psutil.Process(self.pid)
 
     def wait_children(self, n: int = 1) -> list[psutil.Process]:
         return wait_until(
@@ -92,30 +73,19 @@ class Namespace:
 
         wait_until(ready, what=f"{signame} in {field} of PID 1")
 
-    def close(self) -> None:
-        try:
-            self.init.kill()  # PID 1 gone: the kernel kills the whole namespace
-        except psutil.Error:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
 
 @pytest.fixture
 def namespace():
-    made: list[Namespace] = []
+    made: list[Setup] = []
 
-    def make(cmd: list[str]) -> Namespace:
-        ns = Namespace(cmd)
+    def make(cmd: list[str]) -> Setup:
+        ns = Setup(cmd)
         made.append(ns)
         return ns
 
     yield make
     for ns in made:
-        ns.close()
+        ns.kill()
 
 
 @pytest.fixture

@@ -16,7 +16,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "pyinit"
 
 #: What the init must never load at start-up: the tools, and the modules they need.
-TOOL_PREFIXES = ("pyinit.doctor", "pyinit.check", "pyinit.pytest_plugin", "pyinit.known")
+TOOL_PREFIXES = (
+    "pyinit.doctor",
+    "pyinit.check",
+    "pyinit.pytest_plugin",
+    "pyinit.known",
+    "pyinit.namespace",
+)
 HEAVY = ("re", "typing", "subprocess", "json", "psutil", "enum", "dataclasses", "logging")
 
 

@@ -281,8 +281,8 @@ def test_skips_with_a_clear_reason_without_namespaces():
             raise AssertionError("must not run")
         """,
         conftest="""
-        import pyinit.pytest_plugin as p
-        p._PROBE = (False, "`unshare --pid` failed: Operation not permitted")
+        import pyinit.namespace as ns
+        ns._PROBE = (False, "`unshare --pid` failed: Operation not permitted")
         """,
         env={k: v for k, v in os.environ.items() if k != "PYINIT_PID1_TESTS"},
     )
@@ -302,8 +302,8 @@ def test_a_required_namespace_that_is_missing_fails(how):
             raise AssertionError("must not run")
         """,
         conftest="""
-        import pyinit.pytest_plugin as p
-        p._PROBE = (False, "`unshare --pid` failed: Operation not permitted")
+        import pyinit.namespace as ns
+        ns._PROBE = (False, "`unshare --pid` failed: Operation not permitted")
         """,
         args=["--pid1-require"] if how == "option" else [],
         env=env,

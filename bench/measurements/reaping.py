@@ -16,6 +16,7 @@ from bench.harness import NOT_FROZEN, Context, Init, rotated
 from bench.measurements import Measurement
 from bench.report import Panel, Table, entry_value, err_row, fmt, fmt_ratio, get, target, xratio
 from bench.stats import summarize
+from pyinit.namespace import unshare_command
 
 
 def run(ctx: Context, inits: list[Init]) -> dict[str, Any]:
@@ -31,11 +32,7 @@ def run(ctx: Context, inits: list[Init]) -> dict[str, Any]:
                 if init.name in errors:
                     continue
                 cmd = [
-                    "unshare",
-                    *ctx.userns,
-                    "--pid",
-                    "--fork",
-                    "--mount-proc",
+                    *unshare_command(),
                     *init.argv,
                     orphans,
                     mode,
