@@ -7,9 +7,15 @@ each supported Python. Modules or tests that need more say so here or with a mar
 
 from __future__ import annotations
 
+import os
 import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.artifacts import ARTIFACTS, Artifact, Launched
+from tests.support import unavailable
 
 #: Test modules whose every test needs the frozen binaries in dist/.
 _FROZEN_MODULES = {"test_frozen.py", "test_containers.py"}
@@ -31,3 +37,49 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
         signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=[pytest.mark.frozen] if artifact.frozen else [])
+        for name, artifact in ARTIFACTS.items()
+    ]
+)
+def artifact(request: pytest.FixtureRequest) -> Artifact:
+    """Each way pyinit ships (tests/artifacts.py), in turn."""
+    artifact = ARTIFACTS[request.param]
+    reason = artifact.unavailable()
+    if reason:
+        unavailable(reason)
+    if artifact.name == "static" and not artifact.in_place:
+        pytest.skip(
+            "dist/pyinit-static has staticx's stock bootloader in front, which forwards only "
+            "TERM and INT (test_frozen.py::test_stock_static_build_forwards_only_term_and_int)"
+        )
+    return artifact
+
+
+Launch = Callable[..., Launched]
+
+
+@pytest.fixture
+def launch(artifact: Artifact, tmp_path: Path) -> Iterator[Launch]:
+    """``launch(*ARGS, pid1=True, wrapper=(), **popen)`` starts ``ARTIFACT ARGS`` (as PID 1
+    of a new PID namespace unless pid1=False) for each artifact in turn, and kills what is
+    left at the end. A frozen build unpacks under tmp_path: what a killed one leaves behind
+    goes with pytest's old temporary folders, not into /tmp."""
+    started: list[Launched] = []
+    unpack = tmp_path / "unpack"
+    unpack.mkdir()
+
+    def start(*args: str, pid1: bool = True, **popen: object) -> Launched:
+        if artifact.frozen:
+            env = popen.get("env") or os.environ
+            popen["env"] = {**env, "TMPDIR": str(unpack)}  # type: ignore[dict-item]
+        launched = Launched(artifact, list(args), pid1=pid1, **popen)  # type: ignore[arg-type]
+        started.append(launched)
+        return launched
+
+    yield start
+    for launched in started:
+        launched.close()

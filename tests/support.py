@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -58,6 +59,27 @@ def has_patched_bootloader(binary: Path) -> bool:
         head = file.read(1 << 20)  # the bootloader: PyInstaller's ~100 kB, staticx's ~1 MB
     static = b"STATICX_PROG_PATH" in head  # staticx's, with PyInstaller's behind it
     return (STATICX_PATCH_MARKER if static else PYINSTALLER_PATCH_MARKER) in head
+
+
+#: Signals pyinit does not forward unchanged in its default (session) mode: KILL and STOP
+#: cannot be caught; CHLD is about pyinit's own children; TSTP/TTIN/TTOU become SIGSTOP
+#: (test_job_control.py).
+NOT_VERBATIM = {
+    signal.SIGKILL,
+    signal.SIGSTOP,
+    signal.SIGCHLD,
+    signal.SIGTSTP,
+    signal.SIGTTIN,
+    signal.SIGTTOU,
+}
+
+
+def signal_name(signo: int) -> str:
+    """How tests/programs/recorder.py names ``signo``: SIGTERM, SIGRTMIN+3."""
+    try:
+        return signal.Signals(signo).name
+    except ValueError:
+        return f"SIGRTMIN+{signo - signal.SIGRTMIN}"
 
 
 def program(name: str, *args: str) -> list[str]:

@@ -27,8 +27,7 @@ from types import ModuleType
 import pytest
 
 from tests import containers as ct
-from tests.support import unavailable
-from tests.test_frozen import NOT_VERBATIM
+from tests.support import NOT_VERBATIM, unavailable
 
 pytestmark = [pytest.mark.container, pytest.mark.arm64]
 

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,57 +28,31 @@ from typing import TypeVar
 
 import pytest
 
+from pyinit.namespace import support as namespace_support
+from pyinit.namespace import unshare_command
+from tests.artifacts import ARTIFACTS, REPO
 from tests.support import (
     Running,
     children,
-    descendants,
     has_patched_bootloader,
     has_signal,
     kill_tree,
+    program,
     state,
     status,
     unavailable,
     wait_for,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 BINARY = REPO / "dist" / "pyinit"
-SOURCES = [*REPO.glob("pyinit/*.py"), *REPO.glob("packaging/*"), *REPO.glob("packaging/*/*")]
 SIZE_BUDGET = 8_000_000  # bytes
 RSS_BUDGET_KB = 16_000
 T = TypeVar("T")
 
 
-def _skip_reason() -> str | None:
-    if not BINARY.exists():
-        return f"{BINARY.relative_to(REPO)} is not built: run scripts/build-binary"
-    built = BINARY.stat().st_mtime
-    newer = [p for p in SOURCES if p.stat().st_mtime > built]
-    if newer and os.environ.get("PYINIT_TEST_STALE_BINARY") != "1":
-        return (
-            f"{BINARY.relative_to(REPO)} is older than {newer[0].relative_to(REPO)}: "
-            "run scripts/build-binary"
-        )
-    return None
-
-
-def _unshare_reason() -> str | None:
-    try:
-        probe = subprocess.run(
-            ["unshare", "--pid", "--fork", "--mount-proc", "true"],
-            capture_output=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"unshare is not usable: {error}"
-    if probe.returncode != 0:
-        return f"unshare --pid needs root: {probe.stderr.decode().strip()}"
-    return None
-
-
 @pytest.fixture(scope="session")
 def frozen() -> Path:
-    reason = _skip_reason()
+    reason = ARTIFACTS["onefile"].unavailable()
     if reason:
         unavailable(reason)
     return BINARY
@@ -87,8 +60,8 @@ def frozen() -> Path:
 
 @pytest.fixture(scope="session")
 def pid1(frozen: Path) -> Path:
-    reason = _unshare_reason()
-    if reason:
+    works, reason = namespace_support()
+    if not works:
         pytest.skip(reason)
     return frozen
 
@@ -192,56 +165,6 @@ def run(tmp_path: Path) -> Iterator[Callable[..., Frozen]]:
     yield start
     for frozen in started:
         frozen.close()
-
-
-RECORDER = """
-import os, signal, sys
-def record(signo, frame):
-    os.write(1, f"got {signo}\\n".encode())
-for signo in signal.valid_signals():
-    if signo not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
-        signal.signal(signo, record)
-print(f"ready pid={os.getpid()} ppid={os.getppid()}", flush=True)
-while True:
-    signal.pause()
-"""
-
-ORPHANS = """
-import os, signal, sys, time
-count = int(sys.argv[1])
-for _ in range(count):
-    read_end, write_end = os.pipe()
-    middle = os.fork()
-    if middle == 0:
-        parent = os.getpid()
-        if os.fork() == 0:  # the orphan-to-be: report who adopts it, then exit
-            os.close(read_end)
-            deadline = time.monotonic() + 10
-            while os.getppid() == parent and time.monotonic() < deadline:
-                time.sleep(0.001)
-            os.write(write_end, str(os.getppid()).encode())
-            os._exit(0)
-        os._exit(0)
-    os.close(write_end)
-    os.waitpid(middle, 0)
-    adopted_by = os.read(read_end, 64).decode()
-    os.close(read_end)
-    print(f"orphan adopted by {adopted_by}", flush=True)
-print(f"done pid={os.getpid()}", flush=True)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-while True:
-    signal.pause()
-"""
-
-
-@pytest.fixture
-def script(tmp_path: Path) -> Callable[[str], list[str]]:
-    def write(source: str, *args: str) -> list[str]:
-        path = tmp_path / f"workload{len(list(tmp_path.glob('workload*')))}.py"
-        path.write_text(textwrap.dedent(source))
-        return [sys.executable, str(path), *args]
-
-    return write
 
 
 # --- the binary itself ----------------------------------------------------------------------
@@ -468,181 +391,10 @@ def test_unwritable_or_noexec_tmp_fails_in_one_line(pid1: Path, mount_options: s
 # --- exit status ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("as_pid1", [True, False], ids=["pid1", "not-pid1"])
-@pytest.mark.parametrize(
-    ("command", "code"),
-    [
-        ("exit 42", 42),
-        ("exit 0", 0),
-        ("kill -TERM $$", 128 + signal.SIGTERM),
-        ("kill -KILL $$", 128 + signal.SIGKILL),
-        ("kill -USR1 $$", 128 + signal.SIGUSR1),
-    ],
-)
-def test_exit_status(
-    pid1: Path, run: Callable[..., Frozen], as_pid1: bool, command: str, code: int
-) -> None:
-    frozen = run(pid1, "--", "sh", "-c", command, pid1=as_pid1)
-    assert frozen.wait() == code, frozen.stderr
-
-
 # --- process tree, orphans ------------------------------------------------------------------
 
 
-def test_pyinit_is_pid1_and_the_workload_its_child(
-    wrapped: Path, run: Callable[..., Frozen]
-) -> None:
-    """No bootloader process is left: two processes in the namespace, pyinit and sleep."""
-    exec_shape_only(wrapped)
-    frozen = run(wrapped, "--", "sleep", "30")
-    pyinit, workload = frozen.pyinit, frozen.workload
-    assert status(pyinit)["NSpid"].split()[-1] == "1"
-    assert status(workload)["NSpid"].split()[-1] == "2"
-    wait_for(lambda: exe(workload).endswith("/sleep"), what="the workload to exec")
-    assert descendants(pyinit) == [workload]
-    assert Path(f"/proc/{pyinit}/comm").read_text().strip() == "pyinit"
-    os.kill(pyinit, signal.SIGTERM)
-    assert frozen.wait() == 128 + signal.SIGTERM
-
-
-@pytest.mark.parametrize("count", [1, 5])
-def test_orphans_go_to_pyinit_and_are_reaped(
-    wrapped: Path, run: Callable[..., Frozen], script: Callable[..., list[str]], count: int
-) -> None:
-    """pyinit is PID 1: the orphans of a double fork come to it, and it reaps them."""
-    exec_shape_only(wrapped)
-    frozen = run(wrapped, "--", *script(ORPHANS, str(count)))
-    frozen.expect_line("done")
-    adopters = [line.split()[-1] for line in frozen.stdout if line.startswith("orphan")]
-    assert adopters == ["1"] * count, frozen.stdout
-    pyinit = frozen.pyinit
-
-    def no_zombies() -> bool:
-        return not any(state(pid) == "Z" for pid in [pyinit, *descendants(pyinit)])
-
-    # the workload, nothing else (an orphan may still be exiting after its report)
-    wait_for(lambda: no_zombies() and len(descendants(pyinit)) == 1, what="orphans reaped")
-    os.kill(pyinit, signal.SIGTERM)
-    assert frozen.wait() == 0
-
-
-#: Starts a long-lived child with SIGCHLD ignored, then execs ARGV: a caller like that hands
-#: pyinit a child it did not fork and an ignored SIGCHLD.
-IGNORING_LAUNCHER = """
-import os, signal, subprocess, sys
-signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-sibling = subprocess.Popen(["sleep", "30"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(sibling.pid, file=sys.stderr, flush=True)
-os.execv(sys.argv[1], sys.argv[1:])
-"""
-
-
-def test_caller_that_ignores_sigchld(wrapped: Path, tmp_path: Path) -> None:
-    """With SIGCHLD ignored the kernel reaps children itself and pyinit would never learn its
-    child's status; pyinit puts SIGCHLD back to its default first (no bootloader is left to
-    wait in front of it): the exit status arrives at once."""
-    if not has_patched_bootloader(wrapped):
-        pytest.skip("stock bootloader: it forks and waits for its own child only")
-    start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", IGNORING_LAUNCHER, str(wrapped), "--", "sh", "-c", "exit 3"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
-    elapsed = time.monotonic() - start
-    with contextlib.suppress(ProcessLookupError, ValueError):
-        os.kill(int(done.stderr.split()[0]), signal.SIGKILL)
-    assert done.returncode == 3, done.stderr
-    assert elapsed < 10, f"{elapsed:.1f} s: something waited for the sibling"
-
-
-def test_orphans_from_outside_pyinit_are_reaped(wrapped: Path, run: Callable[..., Frozen]) -> None:
-    """What `docker exec` starts enters the PID namespace from outside, so it is no descendant
-    of pyinit: when its parent exits, its orphans go to PID 1, which is pyinit itself, and
-    its loop reaps them as any other child."""
-    exec_shape_only(wrapped)
-    frozen = run(wrapped, "--", "sleep", "30")
-    pyinit, workload = frozen.pyinit, frozen.workload
-    entered = subprocess.run(
-        ["nsenter", "-t", str(pyinit), "--pid", "--mount", "sh", "-c", "sleep 1000 & sleep 1000 &"],
-        stdout=subprocess.DEVNULL,  # not a pipe: the sleeps would hold it open to their end
-        stderr=subprocess.DEVNULL,
-        timeout=30,
-    )
-    assert entered.returncode == 0
-
-    def orphans() -> list[int]:
-        return [pid for pid in children(pyinit) if pid != workload]
-
-    adopted = wait_for(
-        lambda: len(orphans()) == 2 and orphans(), what="the exec session's orphans to reach PID 1"
-    )
-    for pid in adopted:  # they end while adopted: now who reaps them?
-        os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: orphans() == [], what="pyinit to reap them")
-    os.kill(pyinit, signal.SIGTERM)
-    assert frozen.wait() == 128 + signal.SIGTERM
-
-
 # --- signals --------------------------------------------------------------------------------
-
-#: Not forwarded verbatim: KILL and STOP cannot be caught; CHLD is about pyinit's own
-#: children; pyinit turns TSTP/TTIN/TTOU into SIGSTOP (session mode, as when pip-installed:
-#: test_sigtstp_stops_the_workload).
-NOT_VERBATIM = {
-    signal.SIGKILL,
-    signal.SIGSTOP,
-    signal.SIGCHLD,
-    signal.SIGTSTP,
-    signal.SIGTTIN,
-    signal.SIGTTOU,
-}
-
-
-def test_every_catchable_signal_reaches_the_workload(
-    wrapped: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
-) -> None:
-    if wrapped == STATIC and not has_patched_bootloader(wrapped):
-        pytest.skip(
-            "staticx's stock bootloader: see test_stock_static_build_forwards_only_term_and_int"
-        )
-    frozen = run(wrapped, "--", *script(RECORDER))
-    frozen.expect_line("ready")
-    pyinit = frozen.pyinit
-    for signo in sorted(set(signal.valid_signals()) - NOT_VERBATIM):
-        os.kill(pyinit, signo)
-        frozen.expect_line(f"got {int(signo)}")
-    assert state(frozen.workload) != "T"
-    os.kill(pyinit, signal.SIGKILL)
-
-
-def test_sigtstp_stops_the_workload(
-    wrapped: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
-) -> None:
-    """SIGTSTP to PID 1 reaches the workload, as SIGSTOP (a stop signal sent to a new
-    session's group would be discarded by the kernel). Before, the bootloader in front of
-    pyinit had no handler for it and the kernel dropped it."""
-    exec_shape_only(wrapped)
-    frozen = run(wrapped, "--", *script(RECORDER))
-    frozen.expect_line("ready")
-    workload = frozen.workload
-    os.kill(frozen.pyinit, signal.SIGTSTP)
-    wait_for(lambda: state(workload) == "T", what="the workload to stop")
-    os.kill(frozen.pyinit, signal.SIGCONT)
-    frozen.expect_line(f"got {int(signal.SIGCONT)}")
-    os.kill(frozen.pyinit, signal.SIGKILL)
-
-
-def test_rewrite_term_to_int(
-    pid1: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
-) -> None:
-    frozen = run(pid1, "-r", "TERM:INT", "--", *script(RECORDER))
-    frozen.expect_line("ready")
-    os.kill(frozen.pyinit, signal.SIGTERM)
-    frozen.expect_line(f"got {int(signal.SIGINT)}")
-    assert f"got {int(signal.SIGTERM)}" not in frozen.stdout
 
 
 # --- signals in the first milliseconds ------------------------------------------------------
@@ -747,34 +499,6 @@ def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[...
     assert frozen.stdout == ["started"]
 
 
-#: Blocks SIGUSR2, then execs ARGV: the workload must start with exactly that mask.
-BLOCKING_LAUNCHER = """
-import os, signal, sys
-signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})
-os.execv(sys.argv[1], sys.argv[1:])
-"""
-
-
-def test_workload_gets_the_callers_signal_mask(wrapped: Path, tmp_path: Path) -> None:
-    """The bootloaders keep pyinit's process fully blocked and hand the caller's mask down in
-    _PYINIT_SIGMASK; pyinit gives it to the workload and removes the variable. A stale value
-    in the caller's environment (all blocked!) is not taken for the caller's mask."""
-    show = (  # not sh: dash clears its signal mask when it starts
-        "import os, re; print(re.search('SigBlk:.*', open('/proc/self/status').read())[0]);"
-        "print('handed=' + os.environ.get('_PYINIT_SIGMASK', 'none'))"
-    )
-    launch = [sys.executable, "-c", BLOCKING_LAUNCHER, str(wrapped)]
-    done = subprocess.run(
-        [*launch, "--", sys.executable, "-c", show],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "TMPDIR": str(tmp_path), "_PYINIT_SIGMASK": "ffffffffffffffff"},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["SigBlk:", f"{1 << (signal.SIGUSR2 - 1):016x}", "handed=none"]
-
-
 # --- memory ---------------------------------------------------------------------------------
 
 
@@ -793,19 +517,17 @@ def test_rss_while_supervising(pid1: Path, run: Callable[..., Frozen]) -> None:
 def _variant(path: Path) -> Path:
     if not path.exists():
         unavailable(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
-    reason = _unshare_reason()
-    if reason:
+    works, reason = namespace_support()
+    if not works:
         pytest.skip(reason)
     return path
 
 
-def test_onedir_build_is_pid1_itself(
-    run: Callable[..., Frozen], script: Callable[..., list[str]]
-) -> None:
+def test_onedir_build_is_pid1_itself(run: Callable[..., Frozen]) -> None:
     """In onedir mode the bootloader execs (no fork): pyinit is PID 1, orphans come to it."""
     onedir = _variant(ONEDIR)
-    frozen = run(onedir, "--", *script(ORPHANS, "1"))
-    frozen.expect_line("done")
+    frozen = run(onedir, "--", *program("orphans.py", "1", "--report"))
+    frozen.expect_line("spawned 1")
     assert [line for line in frozen.stdout if line.startswith("orphan")] == ["orphan adopted by 1"]
     pyinit = frozen.pyinit
     assert status(pyinit)["NSpid"].split()[-1] == "1"
@@ -814,40 +536,34 @@ def test_onedir_build_is_pid1_itself(
     assert frozen.wait() == 0
 
 
-def test_stock_static_build_forwards_only_term_and_int(
-    run: Callable[..., Frozen], script: Callable[..., list[str]]
-) -> None:
+def test_stock_static_build_forwards_only_term_and_int(run: Callable[..., Frozen]) -> None:
     """staticx's stock bootloader (build-binary's fallback), PID 1 in front of PyInstaller's,
     forwards only SIGINT and SIGTERM; every other signal sent to it is dropped by the kernel.
-    Ours forwards them all (test_every_catchable_signal_reaches_the_workload[static])."""
+    Ours forwards them all (test_forwarding.py, [static])."""
     static = _variant(STATIC)
     if has_patched_bootloader(static):
         pytest.skip("dist/pyinit-static has our patched staticx bootloader")
-    frozen = run(static, "--", *script(RECORDER))
+    frozen = run(static, "--", *program("recorder.py"))
     frozen.expect_line("ready")
     boot = frozen.pyinit
     for signo in (signal.SIGHUP, signal.SIGUSR1, signal.SIGINT, signal.SIGTERM):
         os.kill(boot, signo)
-    frozen.expect_line(f"got {int(signal.SIGTERM)}")
-    frozen.expect_line(f"got {int(signal.SIGINT)}")
-    got = [line for line in frozen.stdout if line.startswith("got")]
-    assert f"got {int(signal.SIGHUP)}" not in got
-    assert f"got {int(signal.SIGUSR1)}" not in got
+    frozen.expect_exact("SIGTERM")
+    frozen.expect_exact("SIGINT")
+    assert "SIGHUP" not in frozen.stdout
+    assert "SIGUSR1" not in frozen.stdout
 
 
 # --- a terminal in front of the bootloader (docker run -it) -------------------------------
 
 
-def test_ctrl_c_reaches_the_workload_once(
-    pid1: Path, script: Callable[..., list[str]], tmp_path: Path
-) -> None:
+def test_ctrl_c_reaches_the_workload_once(pid1: Path, tmp_path: Path) -> None:
     """The terminal sends SIGINT to its foreground group. Were that pyinit's group too,
     the workload would get it twice (the terminal's, and pyinit's forwarded copy)."""
     exec_shape_only(pid1)
     import pty
 
-    argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", str(pid1), "--"]
-    argv += script(RECORDER)
+    argv = [*unshare_command(), str(pid1), "--", *program("recorder.py")]
     pid, master = pty.fork()
     if pid == 0:  # the child: session leader with the pty as its terminal, like a container
         try:
@@ -881,10 +597,10 @@ def test_ctrl_c_reaches_the_workload_once(
         stat = open(f"/proc/{workload}/stat").read().rsplit(")", 1)[1].split()
         assert stat[2] == stat[5] == str(workload)  # its own group is the foreground one
         os.write(master, b"\x03")  # Ctrl-C
-        wait_for(lambda: f"got {int(signal.SIGINT)}" in output, what="Ctrl-C")
+        wait_for(lambda: "SIGINT" in output, what="Ctrl-C")
         os.kill(pyinit, signal.SIGUSR1)  # a marker behind any second copy
-        wait_for(lambda: f"got {int(signal.SIGUSR1)}" in output, what="the marker")
-        assert output.count(f"got {int(signal.SIGINT)}") == 1, output
+        wait_for(lambda: "SIGUSR1" in output, what="the marker")
+        assert output.count("SIGINT") == 1, output
     finally:
         kill_tree(pid)
         os.waitpid(pid, 0)
@@ -954,27 +670,16 @@ def test_noexec_temp_dirs_are_skipped(
     assert all(folder.startswith(f"{used}/") for folder in folders), done.stdout
 
 
-#: Exits 0 on SIGTERM at once, takes SIGHUP in stride; says when it is ready.
-TERM_EXITS_0 = """
-import os, signal
-signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-signal.signal(signal.SIGHUP, lambda *_: None)
-print("ready", flush=True)
-while True:
-    signal.pause()
-"""
-
-
 @pytest.mark.timeout(300)
 def test_late_signal_after_the_workload_ends(
-    patched_single: Path, run: Callable[..., Frozen], script: Callable[..., list[str]]
+    patched_single: Path, run: Callable[..., Frozen]
 ) -> None:
     """SIGTERM, then SIGHUP 2 ms later, to PID 1: the workload exits 0 on the TERM (and would
     survive the HUP), and the HUP comes while pyinit is exiting. pyinit keeps every signal
     blocked to its end, so the status is the workload's, every time. (staticx's bootloader
     in front of pyinit had reset its handlers then: killed by the HUP, exit 129 in 5 of 5
     runs, its folder left.)"""
-    workload = script(TERM_EXITS_0)
+    workload = program("recorder.py", "--exit-on", "SIGTERM")  # it records the HUP
     codes = []
     for _ in range(50):
         frozen = run(patched_single, "--", *workload)
@@ -986,39 +691,6 @@ def test_late_signal_after_the_workload_ends(
             os.kill(pyinit, signal.SIGHUP)
         codes.append(frozen.wait())
     assert codes == [0] * 50
-
-
-def test_pdeath_signal_ends_the_workload_when_the_parent_dies(single: Path, tmp_path: Path) -> None:
-    """-p TERM: pyinit is the caller's child (no bootloader in between), so when the caller
-    dies pyinit gets SIGTERM and forwards it: the workload ends."""
-    exec_shape_only(single)
-    parent = subprocess.Popen(
-        ["sh", "-c", f'"{single}" -p TERM -- sleep 77 & echo $!; wait'],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
-    assert parent.stdout is not None
-    pyinit = int(parent.stdout.readline())
-    sleep = wait_for(lambda: children(pyinit)[:1], what="the workload")[0]
-    os.kill(parent.pid, signal.SIGKILL)
-    parent.wait()
-    try:
-        wait_for(lambda: state(sleep) in ("", "Z"), what="the workload to end")
-        wait_for(lambda: state(pyinit) in ("", "Z"), what="pyinit to exit")
-    finally:
-        for pid in (sleep, pyinit):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    assert [p.name for p in tmp_path.iterdir()] == []
-
-
-#: Blocks every signal, then execs ARGV: what only our bootloaders leave pyinit with.
-ALL_BLOCKING_LAUNCHER = """
-import os, signal, sys
-signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-os.execv(sys.argv[1], sys.argv[1:])
-"""
 
 
 def sigmask_vectors() -> list[tuple[str, set[int] | None]]:
@@ -1039,15 +711,15 @@ def test_handed_mask_follows_the_shared_vectors(build: str, tmp_path: Path) -> N
         binary = [sys.executable, "-m", "pyinit"]
     else:
         path = BINARY if build == "onefile" else STATIC
-        if _skip_reason() or not path.exists() or not has_patched_bootloader(path):
+        stale = ARTIFACTS["onefile"].unavailable()
+        if stale or not path.exists() or not has_patched_bootloader(path):
             pytest.skip(f"{path.relative_to(REPO)} is not built, stale, or has a stock bootloader")
         binary = [str(path)]
-    show = "import re; print(re.search('SigBlk:.*', open('/proc/self/status').read())[0])"
     everything = {s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)}
     for value, expected in sigmask_vectors():
         done = subprocess.run(
-            [sys.executable, "-c", ALL_BLOCKING_LAUNCHER, *binary, "-v", "--"]
-            + [sys.executable, "-c", show],
+            [*program("sigstate.py", "--block", "ALL", "--"), *binary, "-v", "--"]
+            + program("show_mask.py"),
             capture_output=True,
             text=True,
             timeout=60,

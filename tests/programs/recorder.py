@@ -1,6 +1,7 @@
 """Print "ready", then the name of every signal received, one per line.
 
 --setsid: leave pyinit's process group first.  --exit-on SIG: exit 0 on SIG.
+--unblock: unblock every signal first (started with some blocked, and pending).
 --grandchild: also start a copy of itself (same group) that prints "grandchild SIG".
 """
 
@@ -33,6 +34,8 @@ def record(signo: int, _frame: object) -> None:
 for signo in signal.valid_signals():
     if signo not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
         signal.signal(signo, record)
+if "--unblock" in args:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
 if "--grandchild" in args:
     pid = os.fork()
     if pid == 0:

@@ -1,6 +1,7 @@
 """Start a command with a given signal state: block and ignore signals, then exec.
 
 usage: sigstate.py --block USR1,TERM --ignore USR2,HUP [--pending TERM] -- CMD...
+(--block ALL: every signal, what only pyinit's bootloaders leave it with.)
 CPython's own SIGPIPE/SIGXFSZ ignores are undone first, as a C program would have them.
 """
 
@@ -18,6 +19,8 @@ options, command = args[:split], args[split + 1 :]
 def signals(flag: str) -> list[int]:
     if flag not in options:
         return []
+    if options[options.index(flag) + 1] == "ALL":
+        return sorted(signal.valid_signals())
     return [signal.Signals["SIG" + n] for n in options[options.index(flag) + 1].split(",")]
 
 
