@@ -20,7 +20,9 @@ import pytest
 
 from pyinit import check
 from pyinit.check import core, dockerfile, rules, sh, stopsignal
-from tests.support import wait_for
+from pyinit.namespace import Namespace
+from pyinit.namespace import support as namespace_support
+from tests.support import program, unavailable, wait_for
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "dockerfiles"
@@ -582,32 +584,7 @@ def test_exec_form_run_has_no_heredoc():
 # SIGTERM. Each init runs as PID 1 of a new PID namespace, as in a container, and gets
 # SIGTERM the way `docker stop` sends it.
 
-APP = """\
-import pathlib, signal, sys, time
-out = pathlib.Path(sys.argv[1])
-def stop(signo, frame):
-    (out / "term").touch()
-    time.sleep(1.0)
-    (out / "clean").touch()
-    sys.exit(0)
-signal.signal(signal.SIGTERM, stop)
-(out / "ready").touch()
-while True:
-    signal.pause()
-"""
 
-
-def _namespaces_work() -> bool:
-    try:
-        result = subprocess.run(
-            ["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True, timeout=10
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
-
-
-@pytest.mark.skipif(not _namespaces_work(), reason="needs unshare --pid (root)")
 @pytest.mark.parametrize(
     ("init", "shell", "signalled", "finished"),
     [
@@ -627,23 +604,16 @@ def test_shell_between_init_and_app(tmp_path, init, shell, signalled, finished):
     import shutil
     import signal
 
-    import psutil
-
     if shutil.which(init[0]) is None:
         pytest.skip(f"{init[0]} is not installed")
-    (tmp_path / "app.py").write_text(APP)
-    app = f"{sys.executable} {tmp_path / 'app.py'} {tmp_path}"
-    argv = ["unshare", "--pid", "--fork", "--mount-proc", *init, "sh", "-c", shell.format(app=app)]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    works, reason = namespace_support()
+    if not works:
+        unavailable(reason, "PYINIT_PID1_TESTS")
+    app = " ".join(program("slow_stopper.py", str(tmp_path)))
+    with Namespace([*init, "sh", "-c", shell.format(app=app)]) as namespace:
         wait_for(lambda: (tmp_path / "ready").exists(), 15, what="the app to start")
-        (pid1,) = psutil.Process(proc.pid).children()
-        os.kill(pid1.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        os.kill(namespace.wait_pid1(), signal.SIGTERM)
+        namespace.proc.wait(timeout=15)
     if signalled is not None:
         assert (tmp_path / "term").exists() == signalled
     assert (tmp_path / "clean").exists() == finished

@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyinit.log import WARNING, Log
+from pyinit.namespace import unshare_command
 from pyinit.procfs import nspid_says_own
 from pyinit.spawn import EXHAUSTED, EXIT_OSERR, SpawnError
 from pyinit.supervisor import survivor_message
@@ -127,7 +128,7 @@ def test_grace_not_pid1_with_a_foreign_proc_and_no_group_says_what_it_leaves() -
 
 def test_a_process_name_cannot_forge_a_log_line() -> None:
     forged = "x\n[pyinit] ok"
-    argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *PYINIT, "--grace", "0.2"]
+    argv = [*unshare_command(), *PYINIT, "--grace", "0.2"]
     result = subprocess.run(
         [*argv, "--", *program("survivor.py", marked(), forged)],
         capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
@@ -141,7 +142,7 @@ def test_a_process_name_cannot_forge_a_log_line() -> None:
 
 def test_the_json_log_keeps_the_exact_name() -> None:
     forged = "x\x1b[2J\n[pyinit]"
-    argv = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *PYINIT]
+    argv = [*unshare_command(), *PYINIT]
     result = subprocess.run(
         [*argv, "--log-format", "json", "--grace", "0.2", "--",
          *program("survivor.py", marked(), forged)],
