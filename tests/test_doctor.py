@@ -483,7 +483,7 @@ def test_parse_syscall_line():
 
 def _ct():
     try:
-        from tests import containers as ct
+        from harness import containers as ct
     except ImportError:  # tests/ is not a package: pytest put it on sys.path
         import containers as ct  # type: ignore[no-redef]
     return ct
