@@ -4,7 +4,7 @@
 dist/pyinit-static-arm64 and dist/pyinit-onedir-arm64/, and links the arm64 Debian root
 filesystem it built them in at build/arm64-rootfs. Each test boots one of them with podman + runc
 in a rootfs that holds the arm64 busybox and, for the onefile and onedir builds, the arm64 glibc
-and libraries they need, taken from that root filesystem (tests/containers.py, ``arch="arm64"``).
+and libraries they need, taken from that root filesystem (harness/containers.py, ``arch="arm64"``).
 The session holds the qemu-aarch64 binfmt handler (packaging/arm64/binfmt.py: registered only if
 none is, removed afterwards if it added it).
 
@@ -26,7 +26,7 @@ from types import ModuleType
 
 import pytest
 
-from tests import containers as ct
+from harness import containers as ct
 from tests.support import NOT_VERBATIM, unavailable
 
 pytestmark = [pytest.mark.container, pytest.mark.arm64]

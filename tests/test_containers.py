@@ -1,6 +1,6 @@
 """pyinit as PID 1 in real containers: podman + runc, a hand-built rootfs with no Python in it.
 
-The rootfs (tests/containers.py) holds busybox-static, glibc's loader and the libraries the frozen
+The rootfs (harness/containers.py) holds busybox-static, glibc's loader and the libraries the frozen
 binary needs, and the binary itself at /pyinit (``dist/pyinit`` from ``scripts/build-binary``, or
 the file named by ``PYINIT_BINARY``). Its bootloader unpacks and execs pyinit in place, so pyinit
 itself is PID 1: these tests check what a user gets, unpacking and clean-up included.
@@ -22,10 +22,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from tests import containers as ct
-except ImportError:  # tests/ is not a package: pytest put it on sys.path
-    import containers as ct  # type: ignore[no-redef]
+from harness import containers as ct
 from tests.support import has_patched_bootloader, unavailable
 
 pytestmark = pytest.mark.container

@@ -1,7 +1,7 @@
 """pyinit in the real Docker engine: the seeds' own `docker ...` commands, end to end.
 
-The daemon is Debian's dockerd, private to the tests (tests/docker_engine.py). The scenario image
-is the busybox + glibc root filesystem of tests/containers.py (no Python in it), with dist/pyinit
+The daemon is Debian's dockerd, private to the tests (harness/docker_engine.py). The scenario image
+is the busybox + glibc root filesystem of harness/containers.py (no Python in it), with dist/pyinit
 at /pyinit and /usr/local/bin/pyinit and three small shell apps, brought in with `docker import`;
 the images of each scenario are built FROM it with `docker build`. Every scenario runs the same
 image without pyinit too, and shows the failure. Dockerfile.example is built for real (every
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import containers as ct
-from tests import docker_engine as de
+from harness import containers as ct
+from harness import docker_engine as de
 from tests.support import has_patched_bootloader, unavailable
 
 # A cold run builds the scenario images inside the first test that needs them.
@@ -422,7 +422,7 @@ BUILD_TIMEOUT = 1200  # cold: Debian packages and PyInstaller from the network; 
 @pytest.fixture(scope="session")
 def example(engine: de.Engine) -> dict[str, str]:
     """Every target of Dockerfile.example, built FROM a debian:12-slim made from Debian's
-    packages (tests/docker_engine.py). `--network host`: the only network a build has here."""
+    packages (harness/docker_engine.py). `--network host`: the only network a build has here."""
     try:
         de.debian_base_image(engine)
     except (OSError, de.EngineError, subprocess.SubprocessError) as exc:
@@ -616,7 +616,8 @@ def test_cli_without_dockerd_exits_75_in_one_line(tmp_path):
     """scripts/demo falls back to podman on exit 75; the reason is one line on stderr."""
     env = dict(os.environ, PATH="/nonexistent", PYINIT_DOCKER_DIR=str(tmp_path / "engine"))
     proc = subprocess.run(
-        [sys.executable, str(ct.REPO / "tests" / "docker_engine.py"), "exec", "--", "true"],
+        [sys.executable, "-m", "harness.docker_engine", "exec", "--", "true"],
+        cwd=ct.REPO,
         env=env,
         capture_output=True,
         text=True,
@@ -635,7 +636,7 @@ def test_failing_daemon_reports_its_log(tmp_path):
     (tmp_path / "engine").mkdir()
     (tmp_path / "engine" / "data").write_text("a file where the data-root folder should be")
     code = (
-        "import sys; from tests import docker_engine as de\n"
+        "import sys; from harness import docker_engine as de\n"
         "try:\n    de.engine()\nexcept de.EngineError as e:\n    print(e); sys.exit(3)\n"
     )
     proc = subprocess.run(

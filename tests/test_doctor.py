@@ -447,15 +447,13 @@ def test_parse_syscall_line():
 
 # --------------------------------------------------------------------------- containers
 # `podman exec CTR /pyinit doctor` with the frozen binary (the acceptance test): it must
-# tell a shell PID 1 that will sit out `docker stop` from pyinit. Uses tests/containers.py; skips
+# tell a shell PID 1 that will sit out `docker stop` from pyinit. Uses harness/containers.py; skips
 # like tests/test_containers.py when podman or dist/pyinit is missing.
 
 
 def _ct():
-    try:
-        from tests import containers as ct
-    except ImportError:  # tests/ is not a package: pytest put it on sys.path
-        import containers as ct  # type: ignore[no-redef]
+    from harness import containers as ct
+
     return ct
 
 

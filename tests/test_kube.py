@@ -1,6 +1,6 @@
 """Kubernetes Pod manifests, run for real and offline with ``podman kube play``.
 
-The image comes from ``podman import`` of the rootfs tests/containers.py builds (busybox, the
+The image comes from ``podman import`` of the rootfs harness/containers.py builds (busybox, the
 frozen builds, their libraries; no Python) and every manifest says ``imagePullPolicy: Never``.
 ``podman kube down`` stops and removes each pod. Each scenario measures what a user of the
 pod sees: the stop time, the exit code, zombies, and pyinit's OOM line where memory ran out;
@@ -35,12 +35,8 @@ from typing import Any
 
 import pytest
 
-try:
-    from tests import containers as ct
-    from tests.support import unavailable
-except ImportError:  # tests/ is not a package: pytest put it on sys.path
-    import containers as ct  # type: ignore[no-redef]
-    from support import unavailable  # type: ignore[no-redef]
+from harness import containers as ct
+from tests.support import unavailable
 
 pytestmark = pytest.mark.container
 

@@ -22,12 +22,12 @@ What this module does, and why:
 * :func:`engine_unavailable_reason` says in one sentence why no engine can run here, with the last
   lines of dockerd's log; the tests skip with it, or fail with ``PYINIT_CONTAINER_TESTS=require``.
 
-From the shell (``scripts/demo`` uses ``exec``)::
+From the shell, in the repository root (``scripts/demo`` uses ``exec`` and ``import``)::
 
-    .venv/bin/python tests/docker_engine.py exec -- CMD...  # CMD with DOCKER_HOST set; stops after
-    .venv/bin/python tests/docker_engine.py import DIR REPO # docker import DIR; prints the tag
-    .venv/bin/python tests/docker_engine.py start           # start (or reuse) and keep it running
-    .venv/bin/python tests/docker_engine.py stop            # stop it
+    .venv/bin/python -m harness.docker_engine exec -- CMD...   # CMD with DOCKER_HOST set, then stop
+    .venv/bin/python -m harness.docker_engine import DIR REPO  # docker import DIR; prints the tag
+    .venv/bin/python -m harness.docker_engine start            # start (or reuse), keep it running
+    .venv/bin/python -m harness.docker_engine stop             # stop it
 
 Environment: ``PYINIT_CACHE`` (default /var/cache/pyinit) holds the engine folder and the base
 image tarballs; ``PYINIT_DOCKER_DIR`` names the engine folder itself (a test uses a throwaway one).
@@ -57,8 +57,8 @@ from pathlib import Path
 from typing import IO
 
 try:
-    from tests.containers import ContainerCLI, Stopped
-except ImportError:  # run as a script (python tests/docker_engine.py ...): tests/ is on the path
+    from harness.containers import ContainerCLI, Stopped
+except ImportError:  # run as a file (python harness/docker_engine.py ...): harness/ is on the path
     from containers import ContainerCLI, Stopped  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -636,7 +636,7 @@ def _import_debian(eng: Engine, mmdebstrap: str, key: str, tag: str) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    usage = "usage: docker_engine.py exec -- CMD... | import DIR REPO | start | stop"
+    usage = "usage: python -m harness.docker_engine exec -- CMD... | import DIR REPO | start | stop"
     if not argv or argv[0] not in ("exec", "import", "start", "stop"):
         print(usage, file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Helpers for real-container tests: podman + runc, a hand-built root filesystem, no Python in it.
+"""Real containers for the tests and the demo: podman + runc, a hand-built rootfs, no Python in it.
 
 What this module does, and why:
 
@@ -25,10 +25,10 @@ What this module does, and why:
 * ``podman_unavailable_reason`` says, in one sentence, why podman cannot run containers here
   (``None`` when it can); the tests skip with that reason.
 
-Also usable from the shell (``scripts/demo`` does this)::
+Also usable from the shell, in the repository root (``scripts/demo`` does this)::
 
-    .venv/bin/python tests/containers.py conf DIR          # writes DIR/containers.conf
-    .venv/bin/python tests/containers.py rootfs DIR [BIN]  # builds a rootfs, BIN at /pyinit
+    .venv/bin/python -m harness.containers conf DIR          # writes DIR/containers.conf
+    .venv/bin/python -m harness.containers rootfs DIR [BIN]  # builds a rootfs, BIN at /pyinit
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ ARCHES = {
 }
 
 CONTAINERS_CONF_TEXT = """\
-# Written by tests/containers.py; see DEVELOPERS.md for why each line is here.
+# Written by harness/containers.py; see DEVELOPERS.md for why each line is here.
 [containers]
 # podman's default raises RLIMIT_NOFILE past this host's hard limit; runc then refuses to start.
 default_ulimits = []
@@ -499,7 +499,7 @@ class Stopped:
 
 
 class ContainerCLI:
-    """The verbs that podman's and docker's command lines share (tests/docker_engine.py's
+    """The verbs that podman's and docker's command lines share (harness/docker_engine.py's
     Engine is the other user); a subclass gives ``cmd``, which runs one command line."""
 
     def cmd(
@@ -708,7 +708,7 @@ def podman_unavailable_reason(conf: Path, scratch: Path) -> str | None:
 
 
 def _main(argv: list[str]) -> int:
-    usage = "usage: containers.py conf DIR | rootfs DIR [BINARY]"
+    usage = "usage: python -m harness.containers conf DIR | rootfs DIR [BINARY]"
     if len(argv) < 2 or argv[0] not in ("conf", "rootfs"):
         print(usage, file=sys.stderr)
         return 2
