@@ -17,6 +17,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tests.support import Running, children, has_patched_bootloader, wait_for
 
@@ -45,6 +46,11 @@ class Artifact:
         if newer and os.environ.get("PYINIT_TEST_STALE_BINARY") != "1":
             return f"{shown} is older than {newer[0].relative_to(REPO)}: run scripts/build-binary"
         return None
+
+    @classmethod
+    def of(cls, binary: Path) -> Artifact:
+        """A frozen build at ``binary`` (a variant: onedir, a patched copy, ...)."""
+        return cls(binary.name, (str(binary),), frozen=True)
 
     @property
     def in_place(self) -> bool:
@@ -93,3 +99,31 @@ class Launched(Running):
         if self.artifact.in_place:
             return started
         return wait_for(lambda: children(started)[:1], what="the bootloader's child")[0]
+
+
+L = TypeVar("L", bound=Launched)
+
+
+class Launcher:
+    """What one test started, killed at its end. A frozen build unpacks into a TMPDIR under
+    the test's tmp_path: what a killed one leaves behind (~7.5 MB) goes with pytest's old
+    temporary folders, not into /tmp."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.unpack = tmp_path / "unpack"
+        self.unpack.mkdir()
+        self.started: list[Launched] = []
+
+    def start(self, artifact: Artifact, *args: str, kind: type[L] = Launched, **popen: Any) -> L:
+        if artifact.frozen:  # a TMPDIR the caller sets wins
+            given, unpack = popen.get("env"), str(self.unpack)
+            popen["env"] = (
+                {"TMPDIR": unpack, **given} if given else {**os.environ, "TMPDIR": unpack}
+            )
+        launched = kind(artifact, list(args), **popen)
+        self.started.append(launched)
+        return launched
+
+    def close(self) -> None:
+        for launched in self.started:
+            launched.close()

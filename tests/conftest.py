@@ -7,14 +7,14 @@ each supported Python. Modules or tests that need more say so here or with a mar
 
 from __future__ import annotations
 
-import os
+import functools
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.artifacts import ARTIFACTS, Artifact, Launched
+from tests.artifacts import ARTIFACTS, Artifact, Launched, Launcher
 from tests.support import unavailable
 
 #: Test modules whose every test needs the frozen binaries in dist/.
@@ -66,20 +66,7 @@ Launch = Callable[..., Launched]
 def launch(artifact: Artifact, tmp_path: Path) -> Iterator[Launch]:
     """``launch(*ARGS, pid1=True, wrapper=(), **popen)`` starts ``ARTIFACT ARGS`` (as PID 1
     of a new PID namespace unless pid1=False) for each artifact in turn, and kills what is
-    left at the end. A frozen build unpacks under tmp_path: what a killed one leaves behind
-    goes with pytest's old temporary folders, not into /tmp."""
-    started: list[Launched] = []
-    unpack = tmp_path / "unpack"
-    unpack.mkdir()
-
-    def start(*args: str, pid1: bool = True, **popen: object) -> Launched:
-        if artifact.frozen:
-            env = popen.get("env") or os.environ
-            popen["env"] = {**env, "TMPDIR": str(unpack)}  # type: ignore[dict-item]
-        launched = Launched(artifact, list(args), pid1=pid1, **popen)  # type: ignore[arg-type]
-        started.append(launched)
-        return launched
-
-    yield start
-    for launched in started:
-        launched.close()
+    left at the end (tests/artifacts.py)."""
+    launcher = Launcher(tmp_path)
+    yield functools.partial(launcher.start, artifact)
+    launcher.close()

@@ -1,9 +1,10 @@
-"""The single-file build, dist/pyinit, at run time (docs/FROZEN.md explains each behaviour).
+"""What only the frozen builds have, at run time (docs/FROZEN.md explains each behaviour).
 
 Under ``unshare --pid --fork --mount-proc dist/pyinit -- ...`` PyInstaller's bootloader
 unpacks and execs pyinit in place (staticx's first, in dist/pyinit-static): pyinit itself is
-PID 1, and these tests check that it behaves as the pip-installed one does, and that it
-cleans up what the bootloaders unpacked.
+PID 1. That it then behaves as the pip-installed one does, the behaviour files check (each
+runs over every artifact: tests/artifacts.py); these tests check the rest: size and memory,
+the bootloaders' signal handling while they unpack, and that what they unpacked goes.
 dist/pyinit is built by ``scripts/build-binary`` (scripts/test runs it before pytest); without
 it, or when it is older than the sources, every test here is skipped with the reason
 (PYINIT_TEST_STALE_BINARY=1 runs them on a stale binary anyway; PYINIT_FROZEN_TESTS=require,
@@ -30,9 +31,8 @@ import pytest
 
 from pyinit.namespace import support as namespace_support
 from pyinit.namespace import unshare_command
-from tests.artifacts import ARTIFACTS, REPO
+from tests.artifacts import ARTIFACTS, REPO, Artifact, Launched, Launcher
 from tests.support import (
-    Running,
     children,
     has_patched_bootloader,
     has_signal,
@@ -94,17 +94,9 @@ def exe(pid: int) -> str:
         return ""
 
 
-class Frozen(Running):
-    """``unshare --pid --fork --mount-proc dist/pyinit ARGS``, its output collected by threads.
-
-    ``pyinit`` is the host pid of the process started (PID 1 inside): the bootloader, until
-    it execs pyinit in place; ``workload`` pyinit's child.
-    """
-
-    def __init__(self, binary: Path, args: list[str], pid1: bool = True, **popen: object) -> None:
-        self.binary = str(binary)
-        self.stock = not has_patched_bootloader(binary)  # it forks and stays in front
-        super().__init__([self.binary, *args], pid1=pid1, **popen)
+class Frozen(Launched):
+    """A frozen build started (tests/artifacts.py), seen through its boot: ``pid`` is pyinit
+    once it runs (the bootloader's child with a stock bootloader), ``child()`` its child."""
 
     def _started(self) -> int | None:
         if not self.pid1:
@@ -114,25 +106,12 @@ class Frozen(Running):
     def _boot_started(self) -> int | None:
         """The pid while it still runs the file we started (before staticx's exec)."""
         pid = self._started()
-        return pid if pid and exe(pid) == self.binary else None
+        return pid if pid and exe(pid) == self.artifact.argv[0] else None
 
     def execd(self) -> int | None:
         """The pid once the bootloader has exec'd the unpacked program (pyinit)."""
         pid = self._started()
         return pid if pid and exec_done(pid) else None
-
-    @property
-    def pyinit(self) -> int:
-        """pyinit's pid; with a stock bootloader (build-binary's fallback) its child."""
-        pid = wait_for(self._started, what="the binary to start")
-        if self.stock:
-            return wait_for(lambda: children(pid)[:1], what="the bootloader's child")[0]
-        return pid
-
-    @property
-    def workload(self) -> int:
-        pyinit = self.pyinit
-        return wait_for(lambda: children(pyinit)[:1], what="pyinit's child")[0]
 
     def catch(self, find: Callable[[], int | None], what: str) -> int | None:
         """Poll ``find`` for a pid; None when the whole run ends before it is seen (a loaded
@@ -147,24 +126,15 @@ class Frozen(Running):
 
 @pytest.fixture
 def run(tmp_path: Path) -> Iterator[Callable[..., Frozen]]:
-    """Start ``binary ARGS`` (under unshare unless pid1=False); kill what is left at the end.
+    """``run(binary, *ARGS, pid1=True, **popen)``: start a frozen build (under unshare unless
+    pid1=False), unpacking under tmp_path; kill what is left at the end."""
+    launcher = Launcher(tmp_path)
 
-    The bootloader unpacks into a TMPDIR under pytest's tmp_path: what a killed one leaves
-    behind (~7.5 MB) goes away with pytest's old temporary folders, not into /tmp.
-    """
-    started: list[Frozen] = []
-    unpack = tmp_path / "unpack"
-    unpack.mkdir()
-
-    def start(binary: Path, *args: str, pid1: bool = True, **popen: object) -> Frozen:
-        popen.setdefault("env", {**os.environ, "TMPDIR": str(unpack)})
-        frozen = Frozen(binary, list(args), pid1=pid1, **popen)
-        started.append(frozen)
-        return frozen
+    def start(binary: Path, *args: str, **popen: object) -> Frozen:
+        return launcher.start(Artifact.of(binary), *args, kind=Frozen, **popen)
 
     yield start
-    for frozen in started:
-        frozen.close()
+    launcher.close()
 
 
 # --- the binary itself ----------------------------------------------------------------------
@@ -504,10 +474,10 @@ def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[...
 
 def test_rss_while_supervising(pid1: Path, run: Callable[..., Frozen]) -> None:
     frozen = run(pid1, "--", "sleep", "30")
-    frozen.workload  # noqa: B018 - supervising from here on
-    rss = int(status(frozen.pyinit)["VmRSS"].split()[0])
+    frozen.child()  # supervising from here on
+    rss = int(status(frozen.pid)["VmRSS"].split()[0])
     assert rss <= RSS_BUDGET_KB, f"pyinit RSS: {rss} kB"
-    os.kill(frozen.pyinit, signal.SIGTERM)
+    os.kill(frozen.pid, signal.SIGTERM)
     frozen.wait()
 
 
@@ -529,7 +499,7 @@ def test_onedir_build_is_pid1_itself(run: Callable[..., Frozen]) -> None:
     frozen = run(onedir, "--", *program("orphans.py", "1", "--report"))
     frozen.expect_line("spawned 1")
     assert [line for line in frozen.stdout if line.startswith("orphan")] == ["orphan adopted by 1"]
-    pyinit = frozen.pyinit
+    pyinit = frozen.pid
     assert status(pyinit)["NSpid"].split()[-1] == "1"
     assert exe(pyinit) == str(ONEDIR)
     os.kill(pyinit, signal.SIGTERM)
@@ -545,7 +515,7 @@ def test_stock_static_build_forwards_only_term_and_int(run: Callable[..., Frozen
         pytest.skip("dist/pyinit-static has our patched staticx bootloader")
     frozen = run(static, "--", *program("recorder.py"))
     frozen.expect_line("ready")
-    boot = frozen.pyinit
+    boot = frozen.pid
     for signo in (signal.SIGHUP, signal.SIGUSR1, signal.SIGINT, signal.SIGTERM):
         os.kill(boot, signo)
     frozen.expect_exact("SIGTERM")
@@ -684,7 +654,7 @@ def test_late_signal_after_the_workload_ends(
     for _ in range(50):
         frozen = run(patched_single, "--", *workload)
         frozen.expect_line("ready")
-        pyinit = frozen.pyinit
+        pyinit = frozen.pid
         os.kill(pyinit, signal.SIGTERM)
         time.sleep(0.002)  # the case under test: a second signal 2 ms after the first
         with contextlib.suppress(ProcessLookupError):
