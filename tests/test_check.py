@@ -791,7 +791,7 @@ def test_budget(tmp_path, shape):
     path = tmp_path / f"{shape}.Dockerfile"
     path.write_text(SHAPES[shape]()[:MIB4])
     assert_within_budget(path)
-    if shape in ("arg-bomb", "one-line-run"):  # issue 9's acceptance, by the clock too
+    if shape in ("arg-bomb", "one-line-run"):  # the worst two shapes, by the wall clock too
         assert LAST_WALL[0] < BUDGET_CPU
 
 

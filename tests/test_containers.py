@@ -140,7 +140,7 @@ def test_stop_is_fast_and_exits_143(pyinit, record_property, scenario, command, 
 def test_without_pyinit_stop_takes_the_full_timeout(
     podman, record_property, scenario, command, ready
 ):
-    """Contrast (item 7): PID 1 without a handler ignores SIGTERM; runc SIGKILLs after -t."""
+    """The contrast: PID 1 without a handler ignores SIGTERM; runc SIGKILLs after -t."""
     name = podman.start(command)
     wait_for_process(podman, name, ready)
     stopped = podman.stop(name, CONTRAST_TIMEOUT)

@@ -45,8 +45,9 @@ from tests.support import (
 )
 
 BINARY = REPO / "dist" / "pyinit"
-SIZE_BUDGET = 8_000_000  # bytes
-RSS_BUDGET_KB = 16_000
+BUDGETS = json.loads((REPO / "packaging" / "budgets.json").read_text())
+SIZE_BUDGET = BUDGETS["size_bytes"]
+RSS_BUDGET_KB = BUDGETS["rss_kb"]
 T = TypeVar("T")
 
 

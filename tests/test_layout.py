@@ -158,3 +158,26 @@ def test_harness_is_dev_only() -> None:
     packages = re.search(r"^packages = \[(.*)\]", (REPO / "pyproject.toml").read_text(), re.M)
     assert packages is not None and "pyinit" in packages[1] and "harness" not in packages[1]
     assert "graft harness" in (REPO / "MANIFEST.in").read_text().splitlines()
+
+
+#: A reference a reader cannot open: this project's own tracker ("issue 9", "see the issue").
+_UNOPENABLE = re.compile(r"\b[Ii]ssue \d+\b|\bsee the issue\b|\(item \d+\)")
+
+
+def test_comments_point_only_at_what_a_reader_can_open() -> None:
+    """A file, a test, or an upstream issue by its URL; never "issue 9" of a tracker that
+    does not ship with the code."""
+    texts = [
+        *files_under("pyinit", "tests", "bench", "harness", "packaging", "docs", suffix=".py"),
+        *files_under("scripts", "docs", "packaging", suffix=""),
+        *REPO.glob("*.md"),
+    ]
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in texts
+        if path.is_file() and path != Path(__file__).resolve()
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if _UNOPENABLE.search(line) and "://" not in line
+    ]
+    assert offenders == []
+    assert len(texts) >= 50

@@ -3,7 +3,7 @@
     python3 packaging/arm64/binfmt.py run CMD [ARG...]   run CMD with the qemu-aarch64 handler
     python3 packaging/arm64/binfmt.py check              exit 0, or print why emulation is missing
 
-The rule (issue 15): register the handler only when none is registered, and remove exactly what
+The rule: register the handler only when none is registered, and remove exactly what
 was added once nobody needs it any more. So ``run``:
 
 1. mounts binfmt_misc on /proc/sys/fs/binfmt_misc when it is not mounted;
