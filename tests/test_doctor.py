@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyinit.doctor import procinfo
-from pyinit.namespace import Namespace
+from pyinit.namespace import Namespace, unshare_command
 from tests.support import wait_for as wait_until
 
 APPS = Path(__file__).parent / "apps"
@@ -539,7 +539,7 @@ def test_proc_of_another_namespace_is_said_once():
     assert r.returncode in (0, 1), r.stderr
     assert r.stdout.count("is not the /proc of doctor's PID namespace") == 1, r.stdout
     inside = subprocess.run(
-        ["unshare", *prefix, "--pid", "--fork", "--mount-proc", PY, "-m", "pyinit", "doctor"],
+        [*unshare_command(), PY, "-m", "pyinit", "doctor"],
         capture_output=True,
         text=True,
         timeout=30,
