@@ -1,6 +1,6 @@
 """What pyinit does with one signal: the whole routing policy, as one pure function.
 
-``route(signo, from_self, config, phase)`` answers, without a system call: reap, ignore,
+``route(signo, from_self, config, phase, pid1)`` answers, without a system call: reap, ignore,
 drop, or send which signal to whom; whether pyinit then stops itself; and at which log level
 the decision is worth a line. The supervisor (supervisor.py) only carries the answer out, and
 its fast path is the set of signals whose answer is "send it on unchanged, say nothing"
@@ -75,16 +75,20 @@ class Route:
         return f"Route({fields})"
 
 
-def route(signo: int, from_self: bool, config: Config, phase: str) -> Route:
+def route(signo: int, from_self: bool, config: Config, phase: str, pid1: bool = False) -> Route:
     """Decide what pyinit does with ``signo``.
 
     ``from_self``: the signal was sent with pyinit's own pid as SI_USER, which only the
-    kernel's reaction to our TIOCNOTTY can do (``spawn.from_self``).
+    kernel's reaction to our TIOCNOTTY can do (``spawn.from_self``). ``pid1``: pyinit is
+    PID 1 of its namespace.
 
     Job control: after passing on TSTP, TTIN or TTOU in a way that stops the child, pyinit
     stops itself too, so that a shell that started it sees its job stop and gets its prompt
-    back; ``fg`` then continues both (dumb-init's rule; a no-op as PID 1, where the kernel
-    ignores a SIGSTOP that PID 1 sends itself). In session mode the child's group is an
+    back; ``fg`` then continues both (dumb-init's rule). Not as PID 1: no shell waits for
+    it there, and the kernel ignores a SIGSTOP that PID 1 sends itself only after it has
+    discarded every pending SIGCONT (kernel/signal.c, prepare_signal), so a SIGCONT that
+    came right behind the TSTP would be lost and the child stay stopped
+    (tests/test_job_control.py). In session mode the child's group is an
     orphaned process group, for which the kernel discards TSTP/TTIN/TTOU, so there only a
     SIGSTOP stops it; with ``-c`` the child shares pyinit's group and any of the four does.
     A job-control signal rewritten into something else (``-r TSTP:USR1``, ``-r TSTP:0``)
@@ -106,23 +110,23 @@ def route(signo: int, from_self: bool, config: Config, phase: str) -> Route:
         SEND,
         signal=sent,
         target=target,
-        stop_self=signo in JOB_CONTROL and stops_child,
+        stop_self=signo in JOB_CONTROL and stops_child and not pid1,
         level=INFO,
     )
 
 
-def verbatim(config: Config, level: int) -> frozenset[int]:
+def verbatim(config: Config, level: int, pid1: bool = False) -> frozenset[int]:
     """The fast path's signals: sent on unchanged to the child (or its group), from any
     sender, with no self-stop and nothing to log at ``level``."""
     fast = set()
     for signo in FORWARDED:
-        decided = route(signo, False, config, RUNNING)
+        decided = route(signo, False, config, RUNNING, pid1)
         if (
             decided.kind == SEND
             and decided.signal == signo
             and not decided.stop_self
             and decided.level > level
-            and route(signo, True, config, RUNNING) == decided
+            and route(signo, True, config, RUNNING, pid1) == decided
         ):
             fast.add(signo)
     return frozenset(fast)

@@ -98,7 +98,7 @@ class Supervisor:
         self.signal_child = os.killpg if config.session else os.kill
         # The hot path: signals that route() sends on unchanged with nothing to log. The
         # fewer Python lines between sigwaitinfo and kill, the lower the latency.
-        self.verbatim = verbatim(config, log.level)
+        self.verbatim = verbatim(config, log.level, self.pid == 1)
         # A child in the terminal's foreground group of our session can be
         # stopped by Ctrl-Z: watch for that like a shell does (see child_stopped).
         self.wait_flags = os.WNOHANG | (os.WUNTRACED if terminal == FOREGROUND else 0)
@@ -135,7 +135,7 @@ class Supervisor:
         signo = info.si_signo
         try:
             sender_is_us = from_self(signo, info.si_pid, info.si_code, self.pid)
-            decided = route(signo, sender_is_us, self.config, phase)
+            decided = route(signo, sender_is_us, self.config, phase, self.pid == 1)
             if decided.kind == REAP and phase == RUNNING:
                 self.handle_sigchld()
             elif decided.kind == REAP:

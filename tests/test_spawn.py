@@ -17,7 +17,8 @@ from tests.support import descendants, program, status, wait_for
 
 
 def test_pyinit_is_pid1_and_the_child_pid2(launch: Launch, artifact: Artifact) -> None:
-    """No bootloader process is left: two processes in the namespace, pyinit and sleep."""
+    """No bootloader process is left: two processes in the namespace, pyinit and sleep; and
+    PID 1's command line is the one started (the bootloaders exec with the caller's argv)."""
     if not artifact.in_place:
         pytest.skip("stock bootloader: it forks pyinit and stays in front (docs/FROZEN.md)")
     init = launch("--", "sleep", "30")
@@ -28,6 +29,9 @@ def test_pyinit_is_pid1_and_the_child_pid2(launch: Launch, artifact: Artifact) -
     assert descendants(pyinit) == [child]
     if artifact.name != "module":  # python -m pyinit is called python
         assert Path(f"/proc/{pyinit}/comm").read_text().strip() == "pyinit"
+    words = [word.decode() for word in Path(f"/proc/{pyinit}/cmdline").read_bytes().split(b"\0")]
+    shebang = artifact.name == "script"  # the kernel puts the script's interpreter in front
+    assert words[shebang:-1] == [*artifact.argv, "--", "sleep", "30"], words
     init.kill(signal.SIGTERM)
     assert init.wait() == 128 + signal.SIGTERM
 
