@@ -583,6 +583,9 @@ class Podman(ContainerCLI):
             capture_output=True,
             text=True,
             env=self.env,
+            # not the caller's: after an OOM kill in a pod, podman leaves a file `oom` in
+            # its working directory (seen with podman 4.3 kube play); here it goes with conf's
+            cwd=self.conf.parent,
             timeout=timeout,
             check=False,
         )
