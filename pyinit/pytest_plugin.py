@@ -392,7 +392,11 @@ class Pid1Process:
                 if m:
                     return m
                 if self._open_streams == 0:
-                    self._popen.poll()
+                    # unshare closed its pipes as it exited, but may not be reapable yet:
+                    # the kernel closes a process's files before it becomes a zombie
+                    end = time.monotonic() + 5
+                    while self._popen.poll() is None and time.monotonic() < end:
+                        time.sleep(0.002)
                     raise Pid1Timeout(
                         f"process ended (exit {self._popen.returncode}) before its output "
                         f"matched {rx.pattern!r}; output:\n{text[-4000:]}"
