@@ -463,7 +463,14 @@ class Pid1Process:
             kids = init.children()
             if not kids:
                 return False
-            self.main_pid = min(kids, key=lambda p: p.create_time()).pid
+            main = min(kids, key=lambda p: p.create_time())
+            # Started means exec'd: until then the child is a copy of the init, which may
+            # still be setting it up (tini's child makes its process group itself, so a
+            # SIGTERM that tini -g sends to that group before is lost: ESRCH, "Child was
+            # dead when forwarding signal").
+            if main.cmdline() == init.cmdline():
+                return False
+            self.main_pid = main.pid
             self._init_pids = {init.pid}
             return True
         spawned = [e for e in self.events if e.get("event") == "spawn" and "child" in e]

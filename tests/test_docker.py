@@ -37,27 +37,9 @@ CONTRAST_TIMEOUT = 3  # without pyinit the stop takes all of it; kept short for 
 FAST = 1.5  # "stops in well under a second" plus room for a loaded machine
 STATIC = ct.REPO / "dist" / "pyinit-static"
 
-# The scenario apps, written into the image. `sleep 1 & wait $!`: a trapped signal interrupts
-# `wait` at once (a foreground sleep would delay the trap until it ends).
-APP = """#!/bin/sh
-# An ordinary app: shuts down cleanly on SIGTERM, reloads on SIGHUP.
-trap 'echo "app: SIGTERM, clean shutdown"; exit 0' TERM
-trap 'echo "app: SIGHUP, reloading"' HUP
-echo "app: running"
-while :; do sleep 1 & wait $!; done
-"""
-APP_INT = """#!/bin/sh
-# An app that stops only on SIGINT, the way many dev servers do; it ignores SIGTERM outright.
-trap 'echo "app: SIGINT, clean shutdown"; exit 0' INT
-trap '' TERM
-echo "app: running"
-while :; do sleep 1 & wait $!; done
-"""
-ENTRYPOINT_SH = """#!/bin/sh
-# The classic docker-entrypoint.sh that forgot `exec`: the shell stays, the app is its child.
-echo "entrypoint: setting up"
-/usr/local/bin/app
-"""
+# The scenario apps, copied into the image from tests/apps/ (term_app.sh, int_only_app.sh,
+# entrypoint_no_exec.sh, sigint_only.py).
+APPS = Path(__file__).parent / "apps"
 CLEAN = "app: SIGTERM, clean shutdown"
 CLEAN_INT = "app: SIGINT, clean shutdown"
 PYINIT = '"/usr/local/bin/pyinit"'
@@ -110,13 +92,13 @@ def base_image(engine: de.Engine, tmp_path_factory: pytest.TempPathFactory) -> s
     if not binary.is_file():
         _unavailable(f"{binary} is not built: run scripts/build-binary")
     fs = ct.build_rootfs(tmp_path_factory.mktemp("docker-rootfs") / "rootfs", binary)
-    for dest, text in (
-        ("/usr/local/bin/app", APP),
-        ("/usr/local/bin/app-int", APP_INT),
-        ("/entrypoint.sh", ENTRYPOINT_SH),
+    for dest, app in (
+        ("/usr/local/bin/app", "term_app.sh"),
+        ("/usr/local/bin/app-int", "int_only_app.sh"),
+        ("/entrypoint.sh", "entrypoint_no_exec.sh"),
     ):
         path = fs.path / dest.lstrip("/")
-        path.write_text(text)
+        path.write_text((APPS / app).read_text())
         path.chmod(0o755)
     de.prune_images(engine, "pyinit-test/*")
     return de.import_rootfs(engine, fs.path, "pyinit-test/busybox")
@@ -477,18 +459,6 @@ def test_example_app_sigint_stops_cleanly(docker, example, record_property):
 # The STOPSIGNAL write-up's own case, in Python: an app that handles only SIGINT, its image
 # without and with `STOPSIGNAL SIGINT`, and with pyinit -r TERM:INT. The image: Dockerfile.example's
 # build stage, which has Debian's python3 and the dist/pyinit it built.
-PY_APP = """\
-import signal, sys, time
-
-def shutdown(signum, frame):
-    print(f"Received {signal.Signals(signum).name}: cleaning up", flush=True)
-    sys.exit(0)
-
-signal.signal(signal.SIGINT, shutdown)  # SIGINT only: SIGTERM keeps its default action
-print("Application started", flush=True)
-while True:
-    time.sleep(2)
-"""
 PY_DOCKERFILES = {
     "py-without-stopsignal": 'CMD ["python3", "-u", "/app/app.py"]',
     "py-with-stopsignal": 'STOPSIGNAL SIGINT\nCMD ["python3", "-u", "/app/app.py"]',
@@ -507,7 +477,7 @@ PY_DOCKERFILES = {
 def test_python_app_that_handles_only_sigint(
     docker, example, tmp_path, record_property, kind, code
 ):
-    (tmp_path / "app.py").write_text(PY_APP)
+    shutil.copy(APPS / "sigint_only.py", tmp_path / "app.py")
     body = PY_DOCKERFILES[kind]
     tag = f"pyinit-test/{kind}:{example['build'].rpartition(':')[2]}"
     docker.build(
