@@ -20,8 +20,9 @@ PROGRAMS = Path(__file__).parent / "programs"
 T = TypeVar("T")
 
 #: Set to ``require`` (scripts/test does) to make a missing environment a failure.
-FROZEN_TESTS = "PYINIT_FROZEN_TESTS"  # the frozen binaries in dist/
-CONTAINER_TESTS = "PYINIT_CONTAINER_TESTS"  # podman + runc
+FROZEN_TESTS = "PYINIT_FROZEN_TESTS"  # the frozen binaries in dist/, with our bootloaders
+CONTAINER_TESTS = "PYINIT_CONTAINER_TESTS"  # podman + runc, docker, cgroups
+PID1_TESTS = "PYINIT_PID1_TESTS"  # PID namespaces, and the reference inits (tini, dumb-init)
 
 
 def unavailable(reason: str, variable: str = FROZEN_TESTS) -> NoReturn:
@@ -134,7 +135,6 @@ class Running:
     and the benchmark use too)."""
 
     def __init__(self, argv: list[str], pid1: bool = False, **popen: object) -> None:
-        self.pid1 = pid1
         options: dict[str, object] = {
             "stdin": popen.pop("stdin", subprocess.DEVNULL),
             "stdout": subprocess.PIPE,

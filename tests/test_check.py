@@ -22,7 +22,7 @@ from pyinit import check
 from pyinit.check import core, dockerfile, rules, sh, stopsignal
 from pyinit.namespace import Namespace
 from pyinit.namespace import support as namespace_support
-from tests.support import program, unavailable, wait_for
+from tests.support import PID1_TESTS, program, unavailable, wait_for
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "dockerfiles"
@@ -605,10 +605,10 @@ def test_shell_between_init_and_app(tmp_path, init, shell, signalled, finished):
     import signal
 
     if shutil.which(init[0]) is None:
-        pytest.skip(f"{init[0]} is not installed")
+        unavailable(f"{init[0]} is not installed (scripts/setup installs it)", PID1_TESTS)
     works, reason = namespace_support()
     if not works:
-        unavailable(reason, "PYINIT_PID1_TESTS")
+        unavailable(reason, PID1_TESTS)
     app = " ".join(program("slow_stopper.py", str(tmp_path)))
     with Namespace([*init, "sh", "-c", shell.format(app=app)]) as namespace:
         wait_for(lambda: (tmp_path / "ready").exists(), 15, what="the app to start")

@@ -23,20 +23,17 @@ from pathlib import Path
 import pytest
 
 from harness import containers as ct
-from tests.support import has_patched_bootloader, unavailable
+from tests.support import CONTAINER_TESTS, has_patched_bootloader, unavailable
 
 pytestmark = pytest.mark.container
 
-REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
 STOP_TIMEOUT = 10  # what the issue asks for pyinit: must return long before this
 CONTRAST_TIMEOUT = 3  # without pyinit the stop takes all of it; kept short for suite time
 FAST = 2.0  # "returns in under 2 s"
 
 
 def _skip_or_fail(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
-    pytest.skip(reason)
+    unavailable(reason, CONTAINER_TESTS)
 
 
 def _binary() -> Path | None:
@@ -200,7 +197,7 @@ def test_orphans_of_podman_exec_are_reaped(pyinit, pyinit_rootfs):
     """`podman exec` starts its command outside pyinit's tree: orphans it leaves go to PID 1,
     which is pyinit itself (our bootloader execs it in place), and its loop reaps them."""
     if not has_patched_bootloader(pyinit_rootfs.binary):
-        pytest.skip(
+        unavailable(
             "stock bootloader (build-binary's fallback): it stays PID 1 and reaps only pyinit"
         )
     name = pyinit.start(["/pyinit", "--", "sleep", "1000"])
@@ -460,7 +457,7 @@ def test_static_variant_forwards_every_signal(podman, static_rootfs):
     the static build: our patched one forwards every catchable signal, the stock one only TERM
     and INT (packaging/bootloader/README.md)."""
     if not has_patched_bootloader(static_rootfs.binary):
-        pytest.skip("staticx's stock bootloader (build-binary's fallback) drops SIGHUP")
+        unavailable("staticx's stock bootloader (build-binary's fallback) drops SIGHUP")
     app = 'trap "echo got HUP" HUP; echo ready; while :; do sleep 0.1; done'
     name = podman.start(["/pyinit", "--", "sh", "-c", app], rootfs=static_rootfs)
     ct.wait_for(lambda: "ready" in podman.logs(name), 15, interval=0.1, what="the app to start")
@@ -480,7 +477,7 @@ def single_rootfs(request: pytest.FixtureRequest) -> ct.Rootfs:
         "pyinit_rootfs" if request.param == "onefile" else "static_rootfs"
     )
     if not has_patched_bootloader(fs.binary):
-        pytest.skip(f"{fs.binary} has a stock bootloader, which forks and stays PID 1")
+        unavailable(f"{fs.binary} has a stock bootloader, which forks and stays PID 1")
     return fs
 
 

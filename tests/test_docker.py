@@ -260,7 +260,7 @@ def test_orphans(docker, base_image, with_pyinit):
 def test_orphans_of_docker_exec(docker, base_image, with_pyinit):
     """`docker exec` starts its command from outside; its orphans go to the container's PID 1."""
     if with_pyinit and not has_patched_bootloader(ct.DEFAULT_BINARY):
-        pytest.skip("stock bootloader (build-binary's fallback): such orphans stay zombies")
+        unavailable("stock bootloader (build-binary's fallback): such orphans stay zombies")
     command = ["sleep", "1000"]
     name = docker.start(base_image, ["/pyinit", "--", *command] if with_pyinit else command)
     wait_for_process(docker, name, "sleep 1000")

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from pyinit.doctor import procinfo
 from pyinit.namespace import Namespace, unshare_command
+from tests.support import CONTAINER_TESTS, PID1_TESTS, unavailable
 from tests.support import wait_for as wait_until
 
 APPS = Path(__file__).parent / "apps"
@@ -162,7 +163,7 @@ INITS = {
 @pytest.mark.parametrize("init", list(INITS))
 def test_known_init_as_pid1_is_ok(namespace, init):
     if shutil.which(INITS[init][0]) is None:
-        pytest.skip(f"{init} is not installed")
+        unavailable(f"{init} is not installed (scripts/setup installs it)", PID1_TESTS)
     ns = namespace([*INITS[init], "sleep", "1000"])
     ns.wait_children(1)
     ns.wait_masks("SigCgt" if init == "dumb-init" else "SigBlk", "SIGTERM")
@@ -460,16 +461,13 @@ def _ct():
 @pytest.fixture(scope="module")
 def doctor_podman(tmp_path_factory):
     ct = _ct()
-    require = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
     binary = Path(os.environ.get("PYINIT_BINARY") or ct.DEFAULT_BINARY)
     conf = ct.write_containers_conf(tmp_path_factory.mktemp("doctor-podman-conf"))
     reason = ct.podman_unavailable_reason(conf, tmp_path_factory.mktemp("doctor-podman-probe"))
     if reason is None and not binary.is_file():
         reason = f"{binary} is not built: run scripts/build-binary"
     if reason:
-        if require:
-            pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
-        pytest.skip(reason)
+        unavailable(reason, CONTAINER_TESTS)
     rootfs = ct.build_rootfs(tmp_path_factory.mktemp("doctor-rootfs"), binary)
     with ct.Podman(conf, rootfs).session() as p:
         yield p

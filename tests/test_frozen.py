@@ -33,6 +33,7 @@ from pyinit.namespace import support as namespace_support
 from pyinit.namespace import unshare_command
 from tests.artifacts import ARTIFACTS, REPO, Artifact, Launched, Launcher
 from tests.support import (
+    PID1_TESTS,
     children,
     has_patched_bootloader,
     has_signal,
@@ -63,7 +64,7 @@ def frozen() -> Path:
 def pid1(frozen: Path) -> Path:
     works, reason = namespace_support()
     if not works:
-        pytest.skip(reason)
+        unavailable(reason, PID1_TESTS)
     return frozen
 
 
@@ -85,7 +86,7 @@ def exec_shape_only(binary: Path) -> None:
     """Skip with a stock bootloader (build-binary's fallback): it forks and stays PID 1 in
     front of pyinit, forwarding signals (docs/FROZEN.md)."""
     if not has_patched_bootloader(binary):
-        pytest.skip(f"{binary.relative_to(REPO)} has a stock bootloader: it stays in front")
+        unavailable(f"{binary.relative_to(REPO)} has a stock bootloader: it stays in front")
 
 
 def exe(pid: int) -> str:
@@ -100,7 +101,7 @@ class Frozen(Launched):
     once it runs (the bootloader's child with a stock bootloader), ``child()`` its child."""
 
     def _started(self) -> int | None:
-        if not self.pid1:
+        if self.namespace is None:
             return self.proc.pid
         return next(iter(children(self.proc.pid)), None)
 
@@ -184,7 +185,7 @@ def single(request: pytest.FixtureRequest, frozen: Path) -> Path:
     if request.param == "onefile":
         return frozen
     if not STATIC.exists():
-        pytest.skip(f"{STATIC.relative_to(REPO)} is not built: run scripts/build-binary --all")
+        unavailable(f"{STATIC.relative_to(REPO)} is not built: run scripts/build-binary --all")
     return STATIC
 
 
@@ -490,7 +491,7 @@ def _variant(path: Path) -> Path:
         unavailable(f"{path.relative_to(REPO)} is not built: run scripts/build-binary --all")
     works, reason = namespace_support()
     if not works:
-        pytest.skip(reason)
+        unavailable(reason, PID1_TESTS)
     return path
 
 
@@ -589,7 +590,7 @@ def test_ctrl_c_reaches_the_workload_once(pid1: Path, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def patched(pid1: Path) -> Path:
     if not has_patched_bootloader(pid1):
-        pytest.skip(
+        unavailable(
             f"{pid1.relative_to(REPO)} has PyInstaller's stock bootloader: the patched one did "
             "not build (see build/bootloader.log) or --stock-bootloader was given"
         )
@@ -601,7 +602,7 @@ def patched_single(request: pytest.FixtureRequest, pid1: Path) -> Path:
     """dist/pyinit and dist/pyinit-static, each with our patched bootloader(s)."""
     binary = pid1 if request.param == "onefile" else _variant(STATIC)
     if not has_patched_bootloader(binary):
-        pytest.skip(f"{binary.relative_to(REPO)} has a stock bootloader")
+        unavailable(f"{binary.relative_to(REPO)} has a stock bootloader")
     return binary
 
 
@@ -684,7 +685,7 @@ def test_handed_mask_follows_the_shared_vectors(build: str, tmp_path: Path) -> N
         path = BINARY if build == "onefile" else STATIC
         stale = ARTIFACTS["onefile"].unavailable()
         if stale or not path.exists() or not has_patched_bootloader(path):
-            pytest.skip(f"{path.relative_to(REPO)} is not built, stale, or has a stock bootloader")
+            unavailable(f"{path.relative_to(REPO)} is not built, stale, or has a stock bootloader")
         binary = [str(path)]
     everything = {s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)}
     for value, expected in sigmask_vectors():

@@ -24,7 +24,7 @@ from pyinit.namespace import unshare_command
 from pyinit.procfs import nspid_says_own
 from pyinit.spawn import EXHAUSTED, EXIT_OSERR, SpawnError
 from pyinit.supervisor import survivor_message
-from tests.support import PYINIT, program, wait_for
+from tests.support import CONTAINER_TESTS, PYINIT, program, unavailable, wait_for
 
 #: unshare without --mount-proc: pyinit is PID 1 of a new namespace but /proc is the host's.
 FOREIGN_PROC = ["unshare", "--pid", "--fork", "--kill-child"]
@@ -228,9 +228,7 @@ def test_fork_failure_under_a_pids_cgroup() -> None:
     base = pids_cgroup()
     if base is None or not os.access(base, os.W_OK):
         reason = "no writable pids cgroup (v1 /sys/fs/cgroup/pids or v2 with +pids)"
-        if os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require":
-            pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
-        pytest.skip(reason)
+        unavailable(reason, CONTAINER_TESTS)
     group = base / f"pyinit-test-{uuid.uuid4().hex[:12]}"
     group.mkdir()
     try:

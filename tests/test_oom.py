@@ -22,9 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pyinit import oom
-from tests.support import PYINIT, wait_for
+from tests.support import CONTAINER_TESTS, PYINIT, unavailable, wait_for
 
-REQUIRE = os.environ.get("PYINIT_CONTAINER_TESTS", "") == "require"
 LIMIT = 48 * 1024 * 1024
 HOG = [sys.executable, "-c", "b = bytearray(400 * 1024 * 1024); print(len(b))"]
 
@@ -101,9 +100,7 @@ def memcg() -> Iterator[Path]:
     elif parent is None:
         reason = "no memory cgroup found from /proc/self/cgroup"
     if reason:
-        if REQUIRE:
-            pytest.fail(f"{reason} (PYINIT_CONTAINER_TESTS=require)")
-        pytest.skip(reason)
+        unavailable(reason, CONTAINER_TESTS)
     assert parent is not None
     path = parent / f"pyinit-test-oom-{uuid.uuid4().hex[:8]}"
     try:
@@ -115,9 +112,7 @@ def memcg() -> Iterator[Path]:
         elif not v1:
             (path / "memory.swap.max").write_text("0")
     except OSError as error:
-        if REQUIRE:
-            pytest.fail(f"cannot make a memory cgroup here: {error}")
-        pytest.skip(f"cannot make a memory cgroup here: {error}")
+        unavailable(f"cannot make a memory cgroup here: {error}", CONTAINER_TESTS)
     yield path
     wait_for(lambda: not (path / "cgroup.procs").read_text().split(), 10, "the cgroup to empty")
     path.rmdir()

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from pyinit.pytest_plugin import Pid1, Pid1Timeout, init_command, namespace_support
-from tests.support import unavailable, wait_for
+from tests.support import PID1_TESTS, unavailable, wait_for
 
 APPS = Path(__file__).parent / "apps"
 PY = sys.executable
@@ -126,7 +126,7 @@ def test_pyinit_events_come_on_a_side_channel(pid1):
 def test_init_is_given_as_path_or_prefix(pid1, tmp_path):
     tini = shutil.which("tini")
     if tini is None:
-        pytest.skip("tini is not installed (scripts/setup installs it)")
+        unavailable("tini is not installed (scripts/setup installs it)", PID1_TESTS)
     by_path = pid1.run(["sh", "-c", "echo pid=$$; exec sleep 1000"], init=tini)
     by_path.wait_for_output("pid=2")
     assert by_path.init_argv == [tini, "--"] and not by_path.is_pyinit
@@ -174,7 +174,7 @@ def test_the_same_app_under_pyinit_its_binary_and_tini(pid1, init):
             unavailable("dist/pyinit is not built: run scripts/build-binary")
         init = str(DIST_PYINIT)
     elif init == "tini" and shutil.which("tini") is None:
-        pytest.skip("tini is not installed (scripts/setup installs it)")
+        unavailable("tini is not installed (scripts/setup installs it)", PID1_TESTS)
     script = SCRIPT.format(py=PY, app=APPS / "http_server.py")
     app = pid1.run(["sh", "-c", script], init=init)
     app.wait_for_output("listening on")
@@ -220,7 +220,7 @@ def test_teardown_kills_the_whole_namespace():
     mgr = Pid1()
     ok, reason = namespace_support()
     if not ok:
-        pytest.skip(reason)
+        unavailable(reason, PID1_TESTS)
     app = mgr.run([PY, str(APPS / "orphan.py")])
     app.wait_for_output("ready")
     pids = [app.unshare_pid, app.pid] + [p.pid for p in app.processes()]

@@ -20,6 +20,7 @@ from tests.support import (
     has_signal,
     program,
     state,
+    unavailable,
     wait_for,
     zombies_under,
 )
@@ -115,7 +116,7 @@ def test_a_caller_that_ignores_sigchld_and_leaves_a_child(
     wait in front of it): the exit status arrives at once, though a sibling it did not fork
     runs on."""
     if not artifact.in_place:
-        pytest.skip("stock bootloader: it forks and waits for its own child only")
+        unavailable("stock bootloader: it forks and waits for its own child only")
     start = time.monotonic()
     init = launch(
         "--", "sh", "-c", "exit 3", pid1=False, wrapper=tuple(program("sibling_launcher.py"))

@@ -10,11 +10,9 @@ import os
 import signal
 import time
 
-import pytest
-
 from tests.artifacts import Artifact
 from tests.conftest import Launch
-from tests.support import program, state, wait_for
+from tests.support import program, state, unavailable, wait_for
 
 
 def test_grace_kills_a_survivor_that_ignores_term(launch: Launch) -> None:
@@ -69,7 +67,7 @@ def test_parent_death_signal_ends_the_child(
     is in force), and exits; pyinit gets TERM and forwards it: the child ends, then pyinit,
     and a frozen build leaves nothing unpacked behind."""
     if not artifact.in_place:
-        pytest.skip("stock bootloader: its parent, not pyinit's, dies")
+        unavailable("stock bootloader: its parent, not pyinit's, dies")
     outer = launch(
         "-p", "TERM", "--", "sleep", "1000", pid1=False, wrapper=tuple(program("parent_dies.py"))
     )
