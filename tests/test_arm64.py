@@ -18,6 +18,7 @@ require`` (CI) turns every skip into a failure.
 from __future__ import annotations
 
 import importlib.util
+import json
 import signal
 import sys
 from collections.abc import Iterator
@@ -148,6 +149,16 @@ FORWARDED = sorted(
 
 
 # -- the tests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["onefile", "static"])
+def test_single_file_build_fits_the_arm64_budget(name: str) -> None:
+    built = VARIANTS[name][0]
+    if not built.is_file():
+        _unavailable(f"{built.relative_to(ct.REPO)} is not built: build-binary --arch arm64")
+    budgets = json.loads((ct.REPO / "packaging" / "budgets.json").read_text())
+    size, budget = built.stat().st_size, budgets["arm64_size_bytes"]
+    assert size <= budget, f"{built} is {size} bytes, over the arm64 budget of {budget}"
 
 
 def test_build_is_arm64(variant):

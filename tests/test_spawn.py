@@ -57,8 +57,11 @@ def test_exec_failures(launch: Launch, tmp_path: Path) -> None:
     assert f"cannot run '{tmp_path / 'missing'}': no such file" in init.log()
 
 
+@pytest.mark.parametrize("pid1", [True, False], ids=["pid1", "not-pid1"])
 @pytest.mark.parametrize("stale", [None, "ffffffffffffffff"], ids=["plain", "stale-handed-mask"])
-def test_child_gets_the_signal_state_pyinit_started_with(launch: Launch, stale: str | None) -> None:
+def test_child_gets_the_signal_state_pyinit_started_with(
+    launch: Launch, stale: str | None, pid1: bool
+) -> None:
     """Blocked and ignored signals, as the caller left them, and not CPython's PIPE/XFSZ
     ignores. A frozen build's bootloader keeps pyinit fully blocked and hands the caller's
     mask down in _PYINIT_SIGMASK, which pyinit removes; a stale value in the caller's
@@ -69,7 +72,7 @@ def test_child_gets_the_signal_state_pyinit_started_with(launch: Launch, stale: 
     wrapper = program("sigstate.py", "--block", "USR1,TERM", "--ignore", "USR2,HUP", "--")
     # grep, not sh (dash clears its signal mask) nor python (it ignores PIPE and XFSZ)
     show = ["grep", "-a", "-e", "^Sig[BI]", "-e", "_PYINIT_SIGMASK", "/proc/self/status"]
-    init = launch("--", *show, "/proc/self/environ", wrapper=tuple(wrapper), env=env)
+    init = launch("--", *show, "/proc/self/environ", wrapper=tuple(wrapper), env=env, pid1=pid1)
     assert init.wait() == 0, init.log()
     masks = dict(line.split(":\t") for line in init.stdout if line.startswith("/proc/self/status"))
     bits = {
