@@ -94,8 +94,15 @@ class Launched(Running):
         super().__init__([*wrapper, *artifact.argv, *args], pid1=pid1, **popen)
 
     @property
+    def front(self) -> int:
+        """The process started (PID 1 in a namespace): a stock bootloader stands there in
+        front of pyinit."""
+        return super().pid
+
+    @property
     def pid(self) -> int:
-        started = super().pid
+        """pyinit's pid: the process started, or a stock bootloader's child."""
+        started = self.front
         if self.artifact.in_place:
             return started
         return wait_for(lambda: children(started)[:1], what="the bootloader's child")[0]
