@@ -56,6 +56,9 @@ def artifact(request: pytest.FixtureRequest) -> Artifact:
             "dist/pyinit-static has staticx's stock bootloader in front, which forwards only "
             "TERM and INT (test_frozen.py::test_stock_static_build_forwards_only_term_and_int)"
         )
+    in_place = request.node.get_closest_marker("in_place")
+    if in_place and not artifact.in_place:
+        unavailable(f"{artifact.argv[0]} has a stock bootloader in front: {in_place.args[0]}")
     return artifact
 
 

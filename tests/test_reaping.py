@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from tests.artifacts import Artifact
 from tests.conftest import Launch
 from tests.support import (
     children,
@@ -20,16 +19,14 @@ from tests.support import (
     has_signal,
     program,
     state,
-    unavailable,
     wait_for,
     zombies_under,
 )
 
 
+@pytest.mark.in_place("it is PID 1, and pyinit behind it a subreaper")
 @pytest.mark.parametrize("count", [1, 5])
-def test_orphans_go_to_pid1_and_are_reaped(launch: Launch, artifact: Artifact, count: int) -> None:
-    if not artifact.in_place:
-        unavailable("stock bootloader: it is PID 1, and pyinit behind it a subreaper")
+def test_orphans_go_to_pid1_and_are_reaped(launch: Launch, count: int) -> None:
     init = launch("--", *program("orphans.py", str(count), "--report"))
     init.expect_line(f"spawned {count}")
     adopters = [line.split()[-1] for line in init.stdout if line.startswith("orphan")]
@@ -62,12 +59,11 @@ def test_orphans_are_reaped_while_the_child_lives_and_after(launch: Launch) -> N
     assert len([line for line in init.stderr if "reaped orphan" in line]) == 50, init.log()
 
 
-def test_orphans_from_outside_pyinit_are_reaped(launch: Launch, artifact: Artifact) -> None:
+@pytest.mark.in_place("it is PID 1, and these orphans go to it")
+def test_orphans_from_outside_pyinit_are_reaped(launch: Launch) -> None:
     """What `docker exec` starts enters the PID namespace from outside, so it is no descendant
     of pyinit: when its parent exits, its orphans go to PID 1, which is pyinit itself, and
     its loop reaps them as any other child."""
-    if not artifact.in_place:
-        unavailable("stock bootloader: it is PID 1, and these orphans go to it")
     init = launch("--", "sleep", "30")
     pyinit, workload = init.pid, init.child()
     entered = subprocess.run(
@@ -112,15 +108,12 @@ def test_inherited_ignored_sigchld(launch: Launch) -> None:
     assert has_signal(init.expect_line("SigIgn").split()[1], signal.SIGCHLD)  # kept for the child
 
 
-def test_a_caller_that_ignores_sigchld_and_leaves_a_child(
-    launch: Launch, artifact: Artifact
-) -> None:
+@pytest.mark.in_place("it forks and waits for its own child only")
+def test_a_caller_that_ignores_sigchld_and_leaves_a_child(launch: Launch) -> None:
     """With SIGCHLD ignored the kernel reaps children itself and pyinit would never learn its
     child's status; pyinit puts SIGCHLD back to its default first (no bootloader is left to
     wait in front of it): the exit status arrives at once, though a sibling it did not fork
     runs on."""
-    if not artifact.in_place:
-        unavailable("stock bootloader: it forks and waits for its own child only")
     start = time.monotonic()
     init = launch(
         "--", "sh", "-c", "exit 3", pid1=False, wrapper=tuple(program("sibling_launcher.py"))

@@ -10,9 +10,11 @@ import os
 import signal
 import time
 
+import pytest
+
 from tests.artifacts import Artifact
 from tests.conftest import Launch
-from tests.support import program, state, unavailable, wait_for
+from tests.support import program, state, wait_for
 
 
 def test_grace_kills_a_survivor_that_ignores_term(launch: Launch) -> None:
@@ -60,14 +62,13 @@ def test_grace_covers_orphans_outside_the_group(launch: Launch) -> None:
     assert f"reaped {orphan} (was killed by SIGTERM)" in init.log()
 
 
+@pytest.mark.in_place("its parent, not pyinit's, dies")
 def test_parent_death_signal_ends_the_child(
     launch: Launch, artifact: Artifact, tmp_path: os.PathLike[str]
 ) -> None:
     """-p TERM: the parent starts pyinit, waits until pyinit has started its child (so -p
     is in force), and exits; pyinit gets TERM and forwards it: the child ends, then pyinit,
     and a frozen build leaves nothing unpacked behind."""
-    if not artifact.in_place:
-        unavailable("stock bootloader: its parent, not pyinit's, dies")
     outer = launch(
         "-p", "TERM", "--", "sleep", "1000", pid1=False, wrapper=tuple(program("parent_dies.py"))
     )

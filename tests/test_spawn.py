@@ -13,14 +13,13 @@ import pytest
 
 from tests.artifacts import Artifact
 from tests.conftest import Launch
-from tests.support import descendants, program, status, unavailable, wait_for
+from tests.support import descendants, program, status, wait_for
 
 
+@pytest.mark.in_place("it forks pyinit and stays in front (docs/FROZEN.md)")
 def test_pyinit_is_pid1_and_the_child_pid2(launch: Launch, artifact: Artifact) -> None:
     """No bootloader process is left: two processes in the namespace, pyinit and sleep; and
     PID 1's command line is the one started (the bootloaders exec with the caller's argv)."""
-    if not artifact.in_place:
-        unavailable("stock bootloader: it forks pyinit and stays in front (docs/FROZEN.md)")
     init = launch("--", "sleep", "30")
     pyinit, child = init.pid, init.child()
     assert status(pyinit)["NSpid"].split()[-1] == "1"
