@@ -427,7 +427,7 @@ def test_signal_while_the_bootloader_unpacks(wrapped: Path, run: Callable[..., F
             os.kill(boot, signal.SIGCONT)  # too late already (slow poll): try again
         frozen.wait()
     else:
-        pytest.skip("never caught the bootloader while it unpacks")
+        unavailable("never caught the bootloader while it unpacks, in 10 tries")
     os.kill(boot, signal.SIGTERM)
     if patched:
         assert has_signal(status(boot)["ShdPnd"], signal.SIGTERM)  # pending, not dropped
@@ -462,7 +462,7 @@ def test_signal_before_pyinit_runs_waits_for_it(patched: Path, run: Callable[...
         os.kill(pid, signal.SIGCONT)  # too late: try again
         frozen.wait()
     else:
-        pytest.skip("never caught pyinit before its interpreter started")
+        unavailable("never caught pyinit before its interpreter started, in 30 tries")
     assert has_signal(status(pid)["SigBlk"], signal.SIGUSR1)  # blocked through the exec
     os.kill(pid, signal.SIGUSR1)
     wait_for(lambda: has_signal(status(pid)["ShdPnd"], signal.SIGUSR1), what="pending")
