@@ -376,7 +376,7 @@ def test_works_unprivileged_with_a_user_namespace():
             env=env,
         )
     if "PID namespaces are not available" in r.stdout:
-        pytest.skip("unprivileged user namespaces are disabled here")
+        unavailable("unprivileged user namespaces are disabled here", PID1_TESTS)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "1 passed" in r.stdout
 
